@@ -1,0 +1,26 @@
+# Kefu: `make run` installs everything and serves the demo shop; `make test` runs the suite.
+VENV := .venv
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export OMP_WAIT_POLICY := PASSIVE
+
+.PHONY: install run test lint bench
+
+install:
+	@bash scripts/setup.sh
+
+run: install
+	$(VENV)/bin/kefu ingest kb/demo
+	$(VENV)/bin/kefu serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: install lint
+	$(VENV)/bin/pytest
+
+bench: install
+	$(VENV)/bin/python -m bench.chat_latency

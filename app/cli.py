@@ -1,0 +1,84 @@
+"""The ``kefu`` command: serve, ingest, keys."""
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+# Nothing is ever fetched from a model hub; thread pools share the machine's cores politely.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from app.main import create_app
+
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from app.container import build_knowledge
+    from app.core.config import get_settings
+    from ingest.errors import IngestError
+    from ingest.pipeline import expand_paths
+
+    container = build_knowledge(get_settings())
+    failures = 0
+    for path in expand_paths(Path(p) for p in args.paths):
+        try:
+            result = container.pipeline.ingest_bytes(path.name, path.read_bytes())
+        except IngestError as exc:
+            failures += 1
+            print(f"FAILED  {path}: {exc}", file=sys.stderr)
+            continue
+        print(f"{result.status:<9} {result.filename}  ({result.chunks} chunks, id {result.id})")
+    return 1 if failures else 0
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from app.core.config import get_settings
+    from app.core.db import create_db_engine, migrate
+    from app.db.models import Role
+    from app.services.keys import create_api_key
+
+    engine = create_db_engine(get_settings().resolved_database_url)
+    migrate(engine)
+    print(create_api_key(engine, Role(args.role), args.name or ""))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kefu", description="Kefu AI customer service")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=_serve)
+
+    ingest = commands.add_parser("ingest", help="add files or folders to the knowledge base")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.set_defaults(handler=_ingest)
+
+    keys = commands.add_parser("keys", help="manage API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="print a new API key")
+    create.add_argument("--role", required=True, choices=["agent", "staff", "admin"])
+    create.add_argument("--name", default="")
+    create.set_defaults(handler=_keys_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Builds Kefu's heavy singletons once: database, models, knowledge store, chat graph."""
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+from app.core.config import Settings
+from app.core.db import create_db_engine, migrate
+from app.db.models import Role
+from app.services.catalog import SqlDocumentCatalog
+from app.services.chat import ChatService
+from app.services.keys import ensure_api_key
+from app.services.transcripts import TranscriptStore
+from graphs.chat.context import ChatConfig, ChatServices
+from graphs.chat.graph import build_chat_graph
+from graphs.redaction.engine import Redactor
+from ingest.pipeline import IngestPipeline
+from ingest.store import KnowledgeStore, create_chroma_client
+from models.embedder import create_embedder
+from models.intent import KeywordIntentClassifier
+from models.llm import ChatModel, create_chat_model, estimate_tokens
+
+logger = logging.getLogger("kefu")
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Engine
+    store: KnowledgeStore
+    catalog: SqlDocumentCatalog
+    pipeline: IngestPipeline
+    llm: ChatModel | None = None
+    chat: ChatService | None = None
+
+    def readiness(self) -> dict[str, bool]:
+        checks = {"llm": self.llm is not None, "graph": self.chat is not None}
+        try:
+            with self.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            checks["database"] = True
+        except Exception:
+            checks["database"] = False
+        try:
+            checks["knowledge_store"] = self.store.heartbeat()
+        except Exception:
+            checks["knowledge_store"] = False
+        return checks
+
+
+def build_knowledge(settings: Settings) -> Container:
+    """Database and knowledge store: all that ingestion and key management need."""
+    engine = create_db_engine(settings.resolved_database_url)
+    migrate(engine)
+    store = KnowledgeStore(
+        create_chroma_client(settings.chroma, settings.chroma_path),
+        create_embedder(settings.embedder),
+    )
+    catalog = SqlDocumentCatalog(engine)
+    pipeline = IngestPipeline(
+        store=store,
+        catalog=catalog,
+        count_tokens=estimate_tokens,
+        chunk_tokens=settings.chunk_tokens,
+        overlap_tokens=settings.chunk_overlap_tokens,
+        max_bytes=settings.max_upload_bytes,
+    )
+    return Container(
+        settings=settings, engine=engine, store=store, catalog=catalog, pipeline=pipeline
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_checkpointer(target: str) -> AsyncIterator[Any]:
+    """LangGraph's checkpointer: SQLite file by default, PostgreSQL for a postgresql:// URL."""
+    if target.startswith(("postgresql://", "postgres://")):
+        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+        async with AsyncPostgresSaver.from_conn_string(target) as saver:
+            await saver.setup()
+            yield saver
+        return
+    if "://" in target:
+        raise ValueError(
+            f"KEFU_CHECKPOINT_URL must be a SQLite file path or postgresql://..., not {target!r}"
+        )
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    async with AsyncSqliteSaver.from_conn_string(target) as saver:
+        await saver.setup()
+        yield saver
+
+
+@contextlib.asynccontextmanager
+async def build_container(settings: Settings) -> AsyncIterator[Container]:
+    """Everything the HTTP service needs, closed again on exit."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    container = build_knowledge(settings)
+    if settings.bootstrap_admin_key:
+        ensure_api_key(container.engine, settings.bootstrap_admin_key, Role.admin, "bootstrap")
+    container.llm = create_chat_model(
+        settings.llm,
+        model_name=settings.llm_model_name,
+        context_tokens=settings.llm_context_tokens,
+        threads=settings.llm_threads,
+        timeout=settings.llm_timeout_seconds,
+    )
+    services = ChatServices(
+        llm=container.llm,
+        retriever=container.store,
+        redactor=Redactor(),
+        intents=KeywordIntentClassifier(),
+        config=ChatConfig(
+            top_k=settings.retrieval_top_k,
+            min_score=settings.retrieval_min_score,
+            passage_tokens=settings.prompt_passage_tokens,
+            history_turns=settings.history_turns,
+            max_answer_tokens=settings.llm_max_answer_tokens,
+            temperature=settings.llm_temperature,
+        ),
+    )
+    async with open_checkpointer(settings.resolved_checkpoint_url) as checkpointer:
+        graph = build_chat_graph(checkpointer)
+        container.chat = ChatService(graph, services, TranscriptStore(container.engine))
+        logger.info(
+            "Kefu ready: llm=%s embedder=%s", container.llm.name, container.store.embedder.name
+        )
+        try:
+            yield container
+        finally:
+            container.engine.dispose()

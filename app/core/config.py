@@ -1,0 +1,83 @@
+"""The one Settings object. Defaults run the embedded stack on one machine."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.bundled import DEFAULT_LLM
+
+PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "admin"}
+
+
+class Settings(BaseSettings):
+    """Kefu's configuration, read from ``KEFU_*`` environment variables (or a ``.env`` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="KEFU_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        "development", description="production refuses placeholder secrets"
+    )
+    data_dir: Path = Field(Path("data"), description="where all local state lives")
+    database_url: str = Field(
+        "", description="SQLAlchemy URL; empty means SQLite at DATA_DIR/kefu.db"
+    )
+    checkpoint_url: str = Field(
+        "", description="LangGraph checkpointer; empty means SQLite at DATA_DIR/checkpoints.db"
+    )
+    chroma: str = Field(
+        "", description="empty: a persistent Chroma folder at DATA_DIR/chroma; or http://host:port"
+    )
+    llm: str = Field(
+        f"llamacpp:{DEFAULT_LLM.path}",
+        description="llamacpp:/path/model.gguf or openai-compatible:http://host:port/v1",
+    )
+    llm_model_name: str = Field("default", description="model name sent to an OpenAI server")
+    llm_context_tokens: int = Field(4096, ge=512, description="context window of the LLM")
+    llm_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp")
+    llm_max_answer_tokens: int = Field(320, ge=16, description="longest answer, in tokens")
+    llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
+    llm_timeout_seconds: float = Field(120.0, gt=0, description="remote LLM request timeout")
+    embedder: str = Field(
+        "use-multilingual",
+        description="use-multilingual (bundled, zh+en) or sentence-transformers:<name or path>",
+    )
+    chunk_tokens: int = Field(220, ge=32, description="target chunk size in tokens")
+    chunk_overlap_tokens: int = Field(30, ge=0, description="overlap between chunks in tokens")
+    retrieval_top_k: int = Field(4, ge=1, le=20)
+    retrieval_min_score: float = Field(
+        0.25, ge=-1.0, le=1.0, description="below this cosine similarity a passage is not used"
+    )
+    prompt_passage_tokens: int = Field(700, ge=64, description="budget for passages in a prompt")
+    history_turns: int = Field(3, ge=0, description="earlier exchanges shown to the LLM")
+    max_message_chars: int = Field(2000, ge=1, description="longest shopper message accepted")
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    bootstrap_admin_key: str = Field("", description="made an admin key at start-up when set")
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_in_production(self) -> "Settings":
+        if self.environment == "production" and self.bootstrap_admin_key.strip().lower() in (
+            PLACEHOLDER_SECRETS - {""}
+        ):
+            raise ValueError("KEFU_BOOTSTRAP_ADMIN_KEY is a placeholder; set a real secret")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'kefu.db'}"
+
+    @property
+    def resolved_checkpoint_url(self) -> str:
+        return self.checkpoint_url or str(self.data_dir.resolve() / "checkpoints.db")
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir.resolve() / "chroma"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,69 @@
+"""User-facing texts of the API in English and Chinese, picked by locale or Accept-Language."""
+
+from models.language import Language, normalise_locale
+
+MESSAGES: dict[str, dict[Language, str]] = {
+    "unauthorized": {
+        "en": "An API key is required: send 'Authorization: Bearer <key>'.",
+        "zh": "需要 API 密钥：请在请求头中发送 'Authorization: Bearer <密钥>'。",
+    },
+    "invalid_api_key": {"en": "This API key is not valid.", "zh": "该 API 密钥无效。"},
+    "forbidden": {
+        "en": "Your role ({role}) may not do this; it needs {required}.",
+        "zh": "您的角色（{role}）无权执行此操作，需要 {required} 权限。",
+    },
+    "not_found": {"en": "Not found.", "zh": "未找到。"},
+    "document_not_found": {"en": "No document with id {id}.", "zh": "找不到 ID 为 {id} 的文档。"},
+    "session_not_found": {"en": "No session with id {id}.", "zh": "找不到 ID 为 {id} 的会话。"},
+    "invalid_request": {"en": "The request is invalid: {detail}", "zh": "请求无效：{detail}"},
+    "malformed_json": {
+        "en": "The request body is not valid JSON.",
+        "zh": "请求体不是有效的 JSON。",
+    },
+    "empty_message": {"en": "The message is empty.", "zh": "消息不能为空。"},
+    "message_too_long": {
+        "en": "The message is too long ({length} characters); the limit is {limit}.",
+        "zh": "消息过长（{length} 个字符），上限为 {limit} 个字符。",
+    },
+    "missing_file": {
+        "en": "Send the document as a multipart form field named 'file'.",
+        "zh": "请以名为 'file' 的 multipart 表单字段上传文档。",
+    },
+    "unsupported_file_type": {
+        "en": "This file type is not supported: {detail}",
+        "zh": "不支持该文件类型：{detail}",
+    },
+    "unreadable_document": {
+        "en": "The document cannot be read: {detail}",
+        "zh": "无法读取该文档：{detail}",
+    },
+    "empty_document": {
+        "en": "The document has no text to answer from.",
+        "zh": "该文档没有可用于回答的文字内容。",
+    },
+    "document_too_large": {
+        "en": "The document is too large: {detail}",
+        "zh": "文档过大：{detail}",
+    },
+    "llm_unavailable": {
+        "en": "Sorry, I can't answer right now. Please try again in a moment.",
+        "zh": "抱歉，我暂时无法回答，请稍后再试。",
+    },
+    "internal_error": {
+        "en": "Something went wrong on our side. Please try again.",
+        "zh": "服务器出了点问题，请稍后再试。",
+    },
+}
+
+
+def language_from_header(accept_language: str | None) -> Language:
+    """The first supported language in an Accept-Language header; English otherwise."""
+    for part in (accept_language or "").split(","):
+        if lang := normalise_locale(part.split(";")[0].strip()):
+            return lang
+    return "en"
+
+
+def message(code: str, lang: Language, **params: object) -> str:
+    texts = MESSAGES.get(code) or MESSAGES["internal_error"]
+    return texts[lang].format(**params)

@@ -1,0 +1,22 @@
+"""Prometheus metrics of the service."""
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+CHAT_TURNS = Counter("kefu_chat_turns", "Chat turns by outcome", ["outcome"], registry=REGISTRY)
+FIRST_TOKEN_SECONDS = Histogram(
+    "kefu_chat_first_token_seconds",
+    "Time from request to the first streamed token",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20),
+    registry=REGISTRY,
+)
+TURN_SECONDS = Histogram(
+    "kefu_chat_turn_seconds",
+    "Time of a whole chat turn",
+    buckets=(0.5, 1, 2, 3, 5, 8, 13, 20, 40),
+    registry=REGISTRY,
+)
+DOCUMENTS_INGESTED = Counter(
+    "kefu_documents_ingested", "Documents ingested by status", ["status"], registry=REGISTRY
+)

@@ -1,0 +1,81 @@
+"""SQLModel tables. Text about shoppers is stored redacted."""
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column
+from sqlalchemy import Enum as SqlEnum
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Role(StrEnum):
+    agent = "agent"
+    staff = "staff"
+    admin = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: str = Field(default_factory=new_id, primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=120)
+    role: Role = Field(
+        sa_column=Column(SqlEnum(Role, native_enum=False, length=16), nullable=False)
+    )
+    key_hash: str = Field(index=True, unique=True, max_length=64)
+    prefix: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class Document(SQLModel, table=True):
+    __tablename__ = "documents"
+
+    id: str = Field(primary_key=True, max_length=32)
+    filename: str = Field(index=True, unique=True, max_length=255)
+    title: str = Field(default="", max_length=500)
+    lang: str = Field(default="", max_length=8)
+    content_hash: str = Field(max_length=64)
+    size_bytes: int = 0
+    chunks: int = 0
+    status: str = Field(default="ready", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ChatSession(SQLModel, table=True):
+    __tablename__ = "chat_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)
+    customer_id: str | None = Field(default=None, index=True, max_length=128)
+    locale: str = Field(default="en", max_length=8)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class SessionMessage(SQLModel, table=True):
+    """One message of a session's transcript: shopper, assistant or agent; always redacted."""
+
+    __tablename__ = "session_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(foreign_key="chat_sessions.id", index=True, max_length=64)
+    role: str = Field(max_length=16)
+    content: str
+    intent: str | None = Field(default=None, max_length=64)
+    sources: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON))
+    prompt_version: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, index=True)

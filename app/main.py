@@ -1,0 +1,32 @@
+"""The FastAPI application and its lifespan."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api.routes import chat, documents, health, sessions, web
+from app.container import build_container
+from app.core.config import Settings, get_settings
+from app.core.errors import install_error_handlers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with build_container(settings) as container:
+            app.state.container = container
+            yield
+
+    app = FastAPI(title="Kefu", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    for module in (health, chat, sessions, documents, web):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,127 @@
+"""One chat turn: run the graph, turn its progress into the stream events of the contract,
+and keep the redacted transcript."""
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from app.core.i18n import message
+from app.core.metrics import CHAT_TURNS, FIRST_TOKEN_SECONDS, TURN_SECONDS
+from app.services.transcripts import TranscriptStore
+from graphs.chat.context import ChatServices, TurnContext
+from models.language import Language, normalise_locale
+from models.llm import LLMError
+
+logger = logging.getLogger("kefu.chat")
+
+
+@dataclass(frozen=True)
+class ChatEvent:
+    event: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TurnRequest:
+    message: str
+    session_id: str | None = None
+    customer_id: str | None = None
+    locale: str | None = None
+
+
+def source_item(passage: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "document_id": passage["document_id"],
+        "document": passage["document"],
+        "title": passage["title"],
+        "chunk_id": passage["chunk_id"],
+        "score": passage["score"],
+    }
+
+
+class ChatService:
+    def __init__(self, graph: Any, services: ChatServices, transcripts: TranscriptStore) -> None:
+        self._graph = graph
+        self._services = services
+        self._transcripts = transcripts
+
+    async def run_turn(self, request: TurnRequest) -> AsyncIterator[ChatEvent]:
+        started = time.perf_counter()
+        session_id = request.session_id or uuid.uuid4().hex
+        lang: Language = normalise_locale(request.locale) or "en"
+        yield ChatEvent("session", {"session_id": session_id})
+        await run_in_threadpool(
+            self._transcripts.touch_session, session_id, request.customer_id, lang
+        )
+        state: dict[str, Any] = {}
+        first_token_at: float | None = None
+        try:
+            async for mode, chunk in self._graph.astream(
+                {},
+                {"configurable": {"thread_id": session_id}},
+                context=TurnContext(self._services, request.message, request.locale),
+                stream_mode=["custom", "updates"],
+            ):
+                if mode == "custom":
+                    if first_token_at is None:
+                        first_token_at = time.perf_counter()
+                        FIRST_TOKEN_SECONDS.observe(first_token_at - started)
+                    yield ChatEvent("token", {"text": chunk["token"]})
+                    continue
+                for node, update in chunk.items():
+                    state.update(update or {})
+                    if node == "redact_input":
+                        lang = "zh" if update["lang"] == "zh" else "en"
+                    elif node == "classify_intent":
+                        yield ChatEvent("intent", update["intent"])
+        except (asyncio.CancelledError, GeneratorExit):
+            CHAT_TURNS.labels("cancelled").inc()  # the client went away; generation stops
+            raise
+        except LLMError as exc:
+            logger.warning("LLM failed in session %s: %s", session_id, exc)
+            CHAT_TURNS.labels("llm_error").inc()
+            yield ChatEvent(
+                "error", {"code": "llm_unavailable", "message": message("llm_unavailable", lang)}
+            )
+            return
+        except Exception:
+            logger.exception("chat turn failed in session %s", session_id)
+            CHAT_TURNS.labels("error").inc()
+            yield ChatEvent(
+                "error", {"code": "internal_error", "message": message("internal_error", lang)}
+            )
+            return
+
+        sources = [source_item(p) for p in state.get("passages", [])]
+        yield ChatEvent("sources", {"items": sources})
+        intent = state.get("intent", {}).get("label")
+        await run_in_threadpool(
+            self._transcripts.add_turn,
+            session_id,
+            state.get("question", ""),
+            state.get("answer", ""),
+            intent,
+            sources,
+            state.get("prompt_version"),
+        )
+        CHAT_TURNS.labels("handoff" if state.get("handoff") else "answered").inc()
+        TURN_SECONDS.observe(time.perf_counter() - started)
+        yield ChatEvent(
+            "done",
+            {
+                "session_id": session_id,
+                "answer": state.get("answer", ""),
+                "intent": state.get("intent"),
+                "sources": sources,
+                "ticket_id": None,
+                "handoff": bool(state.get("handoff")),
+                "lang": lang,
+                "prompt_version": state.get("prompt_version"),
+            },
+        )

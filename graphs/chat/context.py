@@ -1,0 +1,64 @@
+"""What a chat turn runs with: its services and the shopper's raw message.
+
+The raw message travels in the run context, never in the state, so it is not checkpointed:
+only its redacted form enters the state.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from graphs.redaction.engine import Redactor
+from models.intent import IntentClassifier
+from models.llm import ChatModel
+
+
+class PassageLike(Protocol):
+    """A retrieved passage, read-only."""
+
+    @property
+    def chunk_id(self) -> str: ...
+    @property
+    def document_id(self) -> str: ...
+    @property
+    def document(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def heading(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+
+
+class Retriever(Protocol):
+    """Finds the knowledge-base passages nearest to a query (the app passes its store)."""
+
+    def search(self, query: str, k: int) -> Sequence[PassageLike]: ...
+
+
+@dataclass(frozen=True)
+class ChatConfig:
+    top_k: int = 4
+    min_score: float = 0.25
+    passage_tokens: int = 700
+    history_turns: int = 3
+    max_answer_tokens: int = 320
+    temperature: float = 0.1
+
+
+@dataclass(frozen=True)
+class ChatServices:
+    llm: ChatModel
+    retriever: Retriever
+    redactor: Redactor
+    intents: IntentClassifier
+    config: ChatConfig
+
+
+@dataclass(frozen=True)
+class TurnContext:
+    services: ChatServices
+    message: str
+    locale: str | None = None

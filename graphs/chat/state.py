@@ -1,0 +1,19 @@
+"""What the chat graph keeps per session (checkpointed) and what each turn is given."""
+
+from typing import Annotated, Any, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+
+class ChatState(TypedDict, total=False):
+    """Checkpointed per session. Every text in it has passed redaction."""
+
+    messages: Annotated[list[AnyMessage], add_messages]
+    question: str
+    lang: str
+    intent: dict[str, Any]
+    passages: list[dict[str, Any]]
+    answer: str
+    handoff: bool
+    prompt_version: str

@@ -1,0 +1,176 @@
+"""Recognizers for personal data in Chinese and English text, in Presidio's registry design.
+
+Pattern recognizers are language-neutral (a phone number looks the same in both languages) and
+are registered once per language; English person names come from spaCy's NER.
+"""
+
+import re
+from typing import ClassVar
+
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer.predefined_recognizers import IpRecognizer, PhoneRecognizer, SpacyRecognizer
+
+# Lookarounds instead of \b: in Chinese text there is no word boundary between a Han
+# character and a digit or a Latin letter, so \b would miss "电话13812345678".
+_NO_DIGIT_BEFORE = r"(?<![0-9])"
+_NO_DIGIT_AFTER = r"(?![0-9])"
+
+
+def luhn_valid(digits: str) -> bool:
+    numbers = [int(d) for d in digits if d.isdigit()]
+    if len(numbers) < 12:
+        return False
+    total = 0
+    for index, value in enumerate(reversed(numbers)):
+        if index % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def cn_id_card_valid(text: str) -> bool:
+    """GB 11643 checksum of an 18-character resident identity card number."""
+    value = re.sub(r"[\s-]", "", text).upper()
+    if not re.fullmatch(r"\d{17}[\dX]", value):
+        return False
+    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == value[17]
+
+
+class EmailRecognizer(PatternRecognizer):
+    """E-mail addresses, also when glued to Chinese text (联系我abc@x.cn谢谢)."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "email",
+            r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])",
+            0.9,
+        )
+    ]
+
+    def __init__(self, supported_language: str) -> None:
+        super().__init__(
+            supported_entity="EMAIL",
+            patterns=self.PATTERNS,
+            supported_language=supported_language,
+            name=f"EmailRecognizer-{supported_language}",
+        )
+
+
+class ChinesePhoneRecognizer(PatternRecognizer):
+    """Mainland mobile (1[3-9]x, 11 digits, optional +86) and landline (0xx-xxxxxxxx) numbers."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "cn_mobile",
+            _NO_DIGIT_BEFORE + r"(?:\+?86[\s-]?)?1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}" + _NO_DIGIT_AFTER,
+            0.85,
+        ),
+        Pattern(
+            "cn_landline",
+            _NO_DIGIT_BEFORE + r"(?:\(?0\d{2,3}\)?[\s-]?)\d{7,8}" + _NO_DIGIT_AFTER,
+            0.6,
+        ),
+    ]
+    CONTEXT: ClassVar[list[str]] = ["电话", "手机", "号码", "联系", "phone", "mobile", "tel"]
+
+    def __init__(self, supported_language: str) -> None:
+        super().__init__(
+            supported_entity="PHONE",
+            patterns=self.PATTERNS,
+            context=self.CONTEXT,
+            supported_language=supported_language,
+            name=f"ChinesePhoneRecognizer-{supported_language}",
+        )
+
+
+class ChineseIdCardRecognizer(PatternRecognizer):
+    """18-character resident identity card numbers, kept only when the checksum holds."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "cn_id_card",
+            _NO_DIGIT_BEFORE
+            + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+            + r"(?![0-9A-Za-z])",
+            0.6,
+        )
+    ]
+
+    def __init__(self, supported_language: str) -> None:
+        super().__init__(
+            supported_entity="ID_CARD",
+            patterns=self.PATTERNS,
+            context=["身份证", "证件", "ID card", "identity"],
+            supported_language=supported_language,
+            name=f"ChineseIdCardRecognizer-{supported_language}",
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return cn_id_card_valid(pattern_text)
+
+
+class BankCardRecognizer(PatternRecognizer):
+    """Bank and credit card numbers (UnionPay, Visa, ...): 13-19 digits passing the Luhn check."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "bank_card",
+            _NO_DIGIT_BEFORE + r"(?:\d[\s-]?){12,18}\d" + _NO_DIGIT_AFTER,
+            0.5,
+        )
+    ]
+
+    def __init__(self, supported_language: str) -> None:
+        super().__init__(
+            supported_entity="BANK_CARD",
+            patterns=self.PATTERNS,
+            context=["卡号", "银行卡", "信用卡", "card", "visa", "mastercard"],
+            supported_language=supported_language,
+            name=f"BankCardRecognizer-{supported_language}",
+        )
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return luhn_valid(pattern_text)
+
+
+def default_recognizers(languages: tuple[str, ...] = ("en", "zh")) -> list[EntityRecognizer]:
+    """The registry Kefu starts with; more recognizers can be added per shop."""
+    recognizers: list[EntityRecognizer] = []
+    for language in languages:
+        recognizers += [
+            EmailRecognizer(language),
+            ChinesePhoneRecognizer(language),
+            ChineseIdCardRecognizer(language),
+            BankCardRecognizer(language),
+            IpRecognizer(
+                supported_language=language, supported_entity="IP", name=f"IpRecognizer-{language}"
+            ),
+            PhoneRecognizer(
+                supported_language=language,
+                supported_entity="PHONE",
+                supported_regions=(
+                    "US",
+                    "GB",
+                    "CN",
+                    "HK",
+                    "TW",
+                    "SG",
+                    "AU",
+                    "CA",
+                    "DE",
+                    "FR",
+                    "JP",
+                ),
+                name=f"PhoneRecognizer-{language}",
+            ),
+        ]
+    if "en" in languages:
+        recognizers.append(SpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))
+    return recognizers

@@ -1,0 +1,62 @@
+"""Redact a stream of text pieces so that no personal data reaches the client, even when a
+value is split across pieces.
+
+Text is held back until it is at least ``hold`` characters behind the end of what has arrived
+and outside every detected entity; only then is it redacted and released. A phone number whose
+first digits arrived in one piece is therefore never released before its last digits are seen.
+"""
+
+from collections.abc import Iterable, Sequence
+
+from graphs.redaction.engine import Redactor, Span, apply_placeholders
+from models.language import Language, is_cjk
+
+_CJK_PUNCTUATION = "。，！？；：、）】》」』"
+_FORCE_RELEASE_CHARS = 600
+
+
+class StreamRedactor:
+    def __init__(
+        self, redactor: Redactor, lang: Language, allow: Iterable[str] = (), hold: int = 24
+    ) -> None:
+        self._redactor = redactor
+        self._lang = lang
+        self._allow = tuple(allow)
+        self._hold = hold
+        self._pending = ""
+
+    def feed(self, piece: str) -> str:
+        """Add raw text; return the redacted text that is now safe to release (maybe empty)."""
+        self._pending += piece
+        if len(self._pending) <= self._hold:
+            return ""
+        spans = self._redactor.analyze(self._pending, self._lang, self._allow)
+        cut = self._safe_cut(len(self._pending) - self._hold, spans)
+        if cut <= 0:
+            return ""
+        released = [s for s in spans if s.end <= cut]
+        out = apply_placeholders(self._pending[:cut], released)
+        self._pending = self._pending[cut:]
+        return out
+
+    def flush(self) -> str:
+        """Release everything still held, redacted."""
+        text, self._pending = self._pending, ""
+        return apply_placeholders(text, self._redactor.analyze(text, self._lang, self._allow))
+
+    def _safe_cut(self, limit: int, spans: Sequence[Span]) -> int:
+        """The last position up to ``limit`` that is a break and outside every entity."""
+        text = self._pending
+        for index in range(limit, 0, -1):
+            if _is_break(text, index) and not any(s.start < index < s.end for s in spans):
+                return index
+        if len(text) > _FORCE_RELEASE_CHARS:  # no break at all in a long run: cut outside entities
+            return min([limit, *(s.start for s in spans if s.start < limit < s.end)])
+        return 0
+
+
+def _is_break(text: str, index: int) -> bool:
+    """A boundary no personal-data value crosses: after a space or Chinese punctuation, or
+    between two Han characters."""
+    before, after = text[index - 1], text[index] if index < len(text) else " "
+    return before.isspace() or before in _CJK_PUNCTUATION or (is_cjk(before) and is_cjk(after))

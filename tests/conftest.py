@@ -1,0 +1,83 @@
+"""Shared fixtures: real models loaded once per session, fresh data folders per test file."""
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.core.config import Settings
+from app.main import create_app
+from graphs.redaction.engine import Redactor
+from models.bundled import DEFAULT_LLM
+from models.embedder import Embedder, create_embedder
+from models.llm import ChatModel, create_chat_model
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_KB = ROOT / "kb" / "demo"
+ADMIN_KEY = "test-admin-key-0123456789"
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "bootstrap_admin_key": ADMIN_KEY,
+        "llm_max_answer_tokens": 120,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def llm() -> ChatModel:
+    return create_chat_model(
+        f"llamacpp:{DEFAULT_LLM.path}",
+        model_name="test",
+        context_tokens=4096,
+        threads=2,
+        timeout=30,
+    )
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return create_embedder("use-multilingual")
+
+
+@pytest.fixture(scope="session")
+def redactor() -> Redactor:
+    return Redactor()
+
+
+@pytest.fixture(scope="session")
+def api_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    return create_app(make_settings(tmp_path_factory.mktemp("api-data")))
+
+
+@pytest.fixture(scope="session")
+async def api(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The real app (real LLM, embedder, Chroma, SQLite) with the demo KB, over ASGI."""
+    async with api_app.router.lifespan_context(api_app):
+        container = api_app.state.container
+        container.pipeline.ingest_paths([DEMO_KB])
+        transport = httpx.ASGITransport(app=api_app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://kefu.test", timeout=120
+        ) as client:
+            yield client
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_KEY}"}
+
+
+@pytest.fixture(scope="session")
+def demo_files() -> Iterator[list[Path]]:
+    yield sorted(p for p in DEMO_KB.glob("*.md") if p.stem != "README")

@@ -1,0 +1,97 @@
+"""Small fakes for unit tests of routing and streaming; capability tests use the real parts."""
+
+import hashlib
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ingest.store import Passage
+from models.embedder import Vectors
+from models.llm import ChatMessage, GenerationOptions, LLMError, estimate_tokens
+
+
+@dataclass
+class ScriptedChatModel:
+    """Replies with scripted pieces, one reply per call, and records every prompt."""
+
+    replies: list[list[str]]
+    name: str = "scripted"
+    prompts: list[list[ChatMessage]] = field(default_factory=list)
+    fail: bool = False
+
+    def stream(
+        self, messages: Sequence[ChatMessage], options: GenerationOptions, cancel: threading.Event
+    ) -> Iterator[str]:
+        self.prompts.append(list(messages))
+        if self.fail:
+            raise LLMError("scripted failure")
+        reply = self.replies[min(len(self.prompts) - 1, len(self.replies) - 1)]
+        for piece in reply:
+            if cancel.is_set():
+                return
+            yield piece
+
+    def count_tokens(self, text: str) -> int:
+        return estimate_tokens(text)
+
+
+@dataclass
+class FakeRetriever:
+    """Returns fixed passages for any query and records the queries."""
+
+    passages: list[Passage]
+    queries: list[str] = field(default_factory=list)
+
+    def search(self, query: str, k: int) -> list[Passage]:
+        self.queries.append(query)
+        return self.passages[:k]
+
+
+class HashEmbedder:
+    """Deterministic bag-of-character-trigram vectors: similar texts get similar vectors."""
+
+    name = "hash-embedder"
+    dimension = 256
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            lowered = text.lower()
+            for i in range(max(1, len(lowered) - 2)):
+                digest = hashlib.md5(lowered[i : i + 3].encode()).digest()
+                out[row, digest[0] % self.dimension] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+class FailingEmbedder:
+    """Wraps an embedder and fails on demand, to prove that a failed ingest loses nothing."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+        self.name = inner.name  # type: ignore[attr-defined]
+        self.dimension = inner.dimension  # type: ignore[attr-defined]
+        self.fail = False
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        if self.fail:
+            raise RuntimeError("embedder down")
+        return self._inner.embed(texts)  # type: ignore[attr-defined, no-any-return]
+
+
+def passage(
+    text: str, *, title: str = "Returns", document: str = "returns.en.md", score: float = 0.8
+) -> Passage:
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return Passage(
+        chunk_id=f"doc1-{digest}",
+        document_id="doc1",
+        document=document,
+        title=title,
+        heading="",
+        text=text,
+        lang="en",
+        score=score,
+    )

@@ -1,0 +1,108 @@
+"""Routing and state of the chat graph, with a scripted model and fixed passages."""
+
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from graphs.chat.context import ChatConfig, ChatServices, TurnContext
+from graphs.chat.graph import build_chat_graph
+from graphs.chat.messages import NO_SOURCE
+from graphs.redaction.engine import Redactor
+from models.intent import KeywordIntentClassifier
+from models.llm import LLMError
+from tests.fakes import FakeRetriever, ScriptedChatModel, passage
+
+RETURNS = passage("Most items can be returned within 30 days of delivery.")
+
+
+def services(llm: ScriptedChatModel, retriever: FakeRetriever, redactor: Redactor) -> ChatServices:
+    return ChatServices(
+        llm, retriever, redactor, KeywordIntentClassifier(), ChatConfig(min_score=0.3)
+    )
+
+
+async def run(
+    graph: Any, svc: ChatServices, message: str, thread: str = "t1"
+) -> tuple[list[str], dict[str, Any]]:
+    tokens: list[str] = []
+    config = {"configurable": {"thread_id": thread}}
+    async for mode, chunk in graph.astream(
+        {}, config, context=TurnContext(svc, message), stream_mode=["custom", "updates"]
+    ):
+        if mode == "custom":
+            tokens.append(chunk["token"])
+    state = (await graph.aget_state(config)).values
+    return tokens, state
+
+
+async def test_grounded_turn_streams_the_answer_and_keeps_sources(redactor: Redactor) -> None:
+    llm = ScriptedChatModel([["You can return ", "items within ", "30 days of delivery ", "[1]."]])
+    graph = build_chat_graph(InMemorySaver())
+    tokens, state = await run(
+        graph, services(llm, FakeRetriever([RETURNS]), redactor), "How long can I return things?"
+    )
+    assert "".join(tokens) == "You can return items within 30 days of delivery [1]."
+    assert state["answer"] == "".join(tokens)
+    assert [p["chunk_id"] for p in state["passages"]] == [RETURNS.chunk_id]
+    assert state["handoff"] is False
+    assert state["intent"]["label"] == "return_item"
+    assert "30 days of delivery" in llm.prompts[0][-1].content  # the passage is in the prompt
+
+
+@pytest.mark.parametrize(
+    ("message", "lang"), [("Do you sell cars?", "en"), ("你们卖汽车吗？", "zh")]
+)
+async def test_no_source_means_no_guess_and_an_offer_of_a_person(
+    redactor: Redactor, message: str, lang: str
+) -> None:
+    llm = ScriptedChatModel([["should not be called"]])
+    weak = passage("Unrelated text.", score=0.1)
+    graph = build_chat_graph(InMemorySaver())
+    tokens, state = await run(graph, services(llm, FakeRetriever([weak]), redactor), message)
+    assert llm.prompts == []
+    assert state["handoff"] is True and state["passages"] == []
+    assert "".join(tokens) == NO_SOURCE[lang]  # type: ignore[index]
+
+
+async def test_second_turn_sees_the_first(redactor: Redactor) -> None:
+    llm = ScriptedChatModel([["Within 30 days [1]."], ["Yes, lamps too [1]."]])
+    retriever = FakeRetriever([RETURNS])
+    graph = build_chat_graph(InMemorySaver())
+    svc = services(llm, retriever, redactor)
+    await run(graph, svc, "How long do I have to return a lamp?")
+    _, state = await run(graph, svc, "And for opened ones?")
+    second_prompt = [m.content for m in llm.prompts[1]]
+    assert "How long do I have to return a lamp?" in second_prompt
+    assert "Within 30 days [1]." in second_prompt
+    assert retriever.queries[1] == "How long do I have to return a lamp? And for opened ones?"
+    assert [m.content for m in state["messages"]] == [
+        "How long do I have to return a lamp?",
+        "Within 30 days [1].",
+        "And for opened ones?",
+        "Yes, lamps too [1].",
+    ]
+
+
+async def test_raw_personal_data_never_enters_the_state_or_the_prompt(redactor: Redactor) -> None:
+    llm = ScriptedChatModel(
+        [["We will call ", "you at 138", "0013", "8000 ", "shortly, thanks for waiting."]]
+    )
+    saver = InMemorySaver()
+    graph = build_chat_graph(saver)
+    message = "My phone is 13912345678, email li.lei@163.com, where is my refund?"
+    tokens, state = await run(graph, services(llm, FakeRetriever([RETURNS]), redactor), message)
+    assert "13912345678" not in str(llm.prompts) and "li.lei@163.com" not in str(llm.prompts)
+    assert "13800138000" not in "".join(tokens)
+    assert all("138" not in t or "[PHONE]" in t for t in tokens)
+    assert "[PHONE]" in state["answer"]
+    checkpoint_dump = repr(list(saver.storage.items())) + repr(dict(saver.writes))
+    for raw in ("13912345678", "li.lei@163.com", "13800138000"):
+        assert raw not in checkpoint_dump
+
+
+async def test_a_failing_model_raises_llm_error(redactor: Redactor) -> None:
+    llm = ScriptedChatModel([["x"]], fail=True)
+    graph = build_chat_graph(InMemorySaver())
+    with pytest.raises(LLMError):
+        await run(graph, services(llm, FakeRetriever([RETURNS]), redactor), "How do returns work?")

@@ -1,0 +1,69 @@
+"""The OpenAI-compatible provider against a small local server speaking that protocol."""
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from models.llm import ChatMessage, GenerationOptions, LLMError, create_chat_model
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append(body)  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        for piece in ["Hel", "lo ", "there"]:
+            chunk = {"choices": [{"delta": {"content": piece}}]}
+            self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+        self.wfile.write(b"data: [DONE]\n\n")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[ThreadingHTTPServer]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.requests = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_streams_pieces_from_an_openai_compatible_server(server: ThreadingHTTPServer) -> None:
+    host, port = server.server_address[:2]
+    model = create_chat_model(
+        f"openai-compatible:http://{host}:{port}/v1",
+        model_name="qwen",
+        context_tokens=512,
+        threads=1,
+        timeout=5,
+    )
+    pieces = list(
+        model.stream(
+            [ChatMessage("user", "hi")], GenerationOptions(max_tokens=8), threading.Event()
+        )
+    )
+    assert pieces == ["Hel", "lo ", "there"]
+    sent = server.requests[0]  # type: ignore[attr-defined]
+    assert sent["model"] == "qwen" and sent["stream"] is True
+    assert sent["messages"] == [{"role": "user", "content": "hi"}]
+
+
+def test_unreachable_server_is_an_llm_error() -> None:
+    model = create_chat_model(
+        "openai-compatible:http://127.0.0.1:9/v1",
+        model_name="x",
+        context_tokens=512,
+        threads=1,
+        timeout=2,
+    )
+    with pytest.raises(LLMError, match="unreachable"):
+        list(model.stream([ChatMessage("user", "hi")], GenerationOptions(), threading.Event()))

@@ -1,0 +1,132 @@
+"""`kefu ingest`, `kefu keys create` and `kefu serve` as real processes, and the SSE stream
+over a real socket."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import DEMO_KB
+
+KEFU = str(Path(sys.executable).with_name("kefu"))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, object]]]:
+    event, data = "", []
+    for line in lines:
+        if line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            data.append(line[5:].strip())
+        elif line == "" and event:
+            yield event, json.loads("\n".join(data))
+            event, data = "", []
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+    data_dir = tmp_path_factory.mktemp("live-data")
+    env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_LLM_MAX_ANSWER_TOKENS": "160"}
+    first = subprocess.run(
+        [KEFU, "ingest", str(DEMO_KB)], env=env, capture_output=True, text=True, check=True
+    )
+    assert first.stdout.count("created") == 16
+    again = subprocess.run(
+        [KEFU, "ingest", str(DEMO_KB)], env=env, capture_output=True, text=True, check=True
+    )
+    assert again.stdout.count("unchanged") == 16
+    port = _free_port()
+    log_path = data_dir / "serve.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [KEFU, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            log.close()
+            raise RuntimeError(f"server exited: {log_path.read_text()[-2000:]}")
+        time.sleep(0.5)
+    else:
+        process.kill()
+        log.close()
+        raise RuntimeError("server did not become ready")
+    yield base, env
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+def test_stream_events_arrive_in_contract_order(server: tuple[str, dict[str, str]]) -> None:
+    base, _ = server
+    body = {"message": "What are the membership tiers and how much do I need to spend for each?"}
+    with httpx.stream("POST", f"{base}/v1/chat/stream", json=body, timeout=120) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        events = list(parse_sse(response.iter_lines()))
+    names = [name for name, _ in events]
+    assert names[0] == "session" and names[1] == "intent" and names[-1] == "done"
+    assert names[-2] == "sources"
+    tokens = [data["text"] for name, data in events if name == "token"]
+    assert len(tokens) >= 2
+    assert names.index("sources") > max(i for i, n in enumerate(names) if n == "token")
+    done = events[-1][1]
+    assert done["answer"] == "".join(tokens).strip()  # type: ignore[union-attr]
+    sources = events[-2][1]["items"]
+    assert sources and any(s["document"].startswith("membership") for s in sources)  # type: ignore[union-attr, index]
+    assert done["sources"] == sources and done["session_id"] == events[0][1]["session_id"]
+
+
+def test_a_client_that_disconnects_stops_its_turn(server: tuple[str, dict[str, str]]) -> None:
+    base, _ = server
+    body = {"message": "Explain every step of the returns process in full detail, please."}
+    with httpx.stream("POST", f"{base}/v1/chat/stream", json=body, timeout=120) as response:
+        for name, _data in parse_sse(response.iter_lines()):
+            if name == "token":
+                break  # leave mid-answer
+    deadline = time.monotonic() + 15
+    cancelled = 0.0
+    while time.monotonic() < deadline and cancelled < 1:
+        for line in httpx.get(f"{base}/metrics").text.splitlines():
+            if line.startswith('kefu_chat_turns_total{outcome="cancelled"}'):
+                cancelled = float(line.split()[-1])
+        time.sleep(0.3)
+    assert cancelled >= 1
+    follow_up = httpx.post(
+        f"{base}/v1/chat", json={"message": "Which payment methods do you accept?"}, timeout=120
+    )
+    assert follow_up.status_code == 200 and follow_up.json()["answer"]
+
+
+def test_cli_keys_work_against_the_running_server(server: tuple[str, dict[str, str]]) -> None:
+    base, env = server
+    created = subprocess.run(
+        [KEFU, "keys", "create", "--role", "staff", "--name", "kb-editor"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = created.stdout.strip()
+    assert key.startswith("kefu_")
+    response = httpx.get(f"{base}/v1/documents", headers={"Authorization": f"Bearer {key}"})
+    assert response.status_code == 200 and len(response.json()["items"]) == 16
