@@ -3,6 +3,7 @@ over a real socket."""
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -130,3 +131,26 @@ def test_cli_keys_work_against_the_running_server(server: tuple[str, dict[str, s
     assert key.startswith("kefu_")
     response = httpx.get(f"{base}/v1/documents", headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200 and len(response.json()["items"]) == 16
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None or os.geteuid() != 0, reason="needs root")
+def test_serves_and_answers_with_no_network_at_all(tmp_path: Path) -> None:
+    """Set-up fetched the models; at run time nothing may reach the network (no model hub)."""
+    result = subprocess.run(
+        [
+            "unshare",
+            "--net",
+            "bash",
+            "-c",
+            'ip link set lo up && exec "$0" -m tests.offline_probe "$1"',
+            sys.executable,
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=DEMO_KB.parent.parent,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    done = json.loads(result.stdout.strip().splitlines()[-1])
+    assert done["answer"] and any(s["document"].startswith("shipping") for s in done["sources"])

@@ -1,10 +1,14 @@
 """The document catalog in the database (the ingest pipeline's DocumentCatalog)."""
 
+from dataclasses import asdict, fields
+
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from app.db.models import Document
 from ingest.pipeline import DocumentRecord
+
+RECORD_FIELDS = [f.name for f in fields(DocumentRecord)]
 
 
 class SqlDocumentCatalog:
@@ -16,30 +20,14 @@ class SqlDocumentCatalog:
             row = session.exec(select(Document).where(Document.filename == filename)).first()
             if row is None:
                 return None
-            return DocumentRecord(
-                id=row.id,
-                filename=row.filename,
-                title=row.title,
-                lang=row.lang,
-                content_hash=row.content_hash,
-                size_bytes=row.size_bytes,
-                chunks=row.chunks,
-                updated_at=row.updated_at,
-            )
+            return DocumentRecord(**{name: getattr(row, name) for name in RECORD_FIELDS})
 
     def save(self, record: DocumentRecord) -> None:
         with Session(self._engine) as session:
-            row = session.get(Document, record.id) or Document(
-                id=record.id, filename=record.filename, content_hash=record.content_hash
-            )
-            row.filename = record.filename
-            row.title = record.title
-            row.lang = record.lang
-            row.content_hash = record.content_hash
-            row.size_bytes = record.size_bytes
-            row.chunks = record.chunks
+            row = session.get(Document, record.id) or Document(**asdict(record))
+            for name, value in asdict(record).items():
+                setattr(row, name, value)
             row.status = "ready"
-            row.updated_at = record.updated_at
             session.add(row)
             session.commit()
 

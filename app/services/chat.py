@@ -5,6 +5,7 @@ import asyncio
 import logging
 import time
 import uuid
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -50,12 +51,29 @@ class ChatService:
         self._graph = graph
         self._services = services
         self._transcripts = transcripts
+        # One turn at a time per session, so turns never interleave in its checkpoints.
+        self._session_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def _lock(self, session_id: str) -> asyncio.Lock:
+        lock = self._session_locks.get(session_id)
+        if lock is None:
+            lock = self._session_locks[session_id] = asyncio.Lock()
+        return lock
 
     async def run_turn(self, request: TurnRequest) -> AsyncIterator[ChatEvent]:
         started = time.perf_counter()
         session_id = request.session_id or uuid.uuid4().hex
         lang: Language = normalise_locale(request.locale) or "en"
         yield ChatEvent("session", {"session_id": session_id})
+        async with self._lock(session_id):
+            async for event in self._turn(session_id, lang, request, started):
+                yield event
+
+    async def _turn(
+        self, session_id: str, lang: Language, request: TurnRequest, started: float
+    ) -> AsyncIterator[ChatEvent]:
         await run_in_threadpool(
             self._transcripts.touch_session, session_id, request.customer_id, lang
         )

@@ -128,8 +128,17 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
     if tail := redactor.flush():
         released.append(tail)
         write({"token": tail})
+    answer = "".join(released).strip()
+    if not answer:  # the model said nothing: say so rather than send an empty bubble
+        write({"token": NO_SOURCE[lang]})
+        return {
+            "answer": NO_SOURCE[lang],
+            "handoff": True,
+            "passages": [],
+            "prompt_version": prompt_version,
+        }
     return {
-        "answer": "".join(released).strip(),
+        "answer": answer,
         "handoff": False,
         "passages": passages,
         "prompt_version": prompt_version,

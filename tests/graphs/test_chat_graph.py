@@ -106,3 +106,11 @@ async def test_a_failing_model_raises_llm_error(redactor: Redactor) -> None:
     graph = build_chat_graph(InMemorySaver())
     with pytest.raises(LLMError):
         await run(graph, services(llm, FakeRetriever([RETURNS]), redactor), "How do returns work?")
+
+
+async def test_an_empty_reply_becomes_an_offer_of_a_person(redactor: Redactor) -> None:
+    llm = ScriptedChatModel([["  ", "\n"]])
+    graph = build_chat_graph(InMemorySaver())
+    tokens, state = await run(graph, services(llm, FakeRetriever([RETURNS]), redactor), "Returns?")
+    assert state["handoff"] is True and state["answer"] == NO_SOURCE["en"]
+    assert "".join(tokens).strip() == NO_SOURCE["en"]

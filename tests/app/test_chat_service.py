@@ -1,0 +1,82 @@
+"""The chat service turns graph progress into contract events, and failures into `error`."""
+
+import asyncio
+from pathlib import Path
+
+from langgraph.checkpoint.memory import InMemorySaver
+
+from app.core.db import create_db_engine, migrate
+from app.services.chat import ChatEvent, ChatService, TurnRequest
+from app.services.transcripts import TranscriptStore
+from graphs.chat.context import ChatConfig, ChatServices
+from graphs.chat.graph import build_chat_graph
+from graphs.redaction.engine import Redactor
+from models.intent import KeywordIntentClassifier
+from tests.fakes import FakeRetriever, ScriptedChatModel, passage
+
+
+def make_service(
+    tmp_path: Path, llm: ScriptedChatModel, redactor: Redactor
+) -> tuple[ChatService, TranscriptStore]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'kefu.db'}")
+    migrate(engine)
+    transcripts = TranscriptStore(engine)
+    services = ChatServices(
+        llm,
+        FakeRetriever([passage("Returns are accepted within 30 days.")]),
+        redactor,
+        KeywordIntentClassifier(),
+        ChatConfig(),
+    )
+    return ChatService(build_chat_graph(InMemorySaver()), services, transcripts), transcripts
+
+
+async def collect(service: ChatService, request: TurnRequest) -> list[ChatEvent]:
+    return [event async for event in service.run_turn(request)]
+
+
+async def test_events_follow_the_contract_order(tmp_path: Path, redactor: Redactor) -> None:
+    llm = ScriptedChatModel(
+        [["Returns are accepted ", "within 30 days ", "of delivery [1]. ", "Anything else?"]]
+    )
+    service, transcripts = make_service(tmp_path, llm, redactor)
+    events = await collect(service, TurnRequest("How long can I return things?", session_id="s-1"))
+    names = [e.event for e in events]
+    assert names[:2] == ["session", "intent"] and names[-2:] == ["sources", "done"]
+    assert set(names[2:-2]) == {"token"}
+    done = events[-1].data
+    assert done["session_id"] == "s-1" and done["ticket_id"] is None and done["handoff"] is False
+    assert (
+        done["answer"] == "".join(str(e.data["text"]) for e in events if e.event == "token").strip()
+    )
+    assert [m.role for m in transcripts.messages("s-1")] == ["shopper", "assistant"]
+
+
+async def test_a_failed_turn_ends_with_an_error_event_in_the_shoppers_language(
+    tmp_path: Path, redactor: Redactor
+) -> None:
+    service, transcripts = make_service(tmp_path, ScriptedChatModel([["x"]], fail=True), redactor)
+    events = await collect(service, TurnRequest("退货要多久？", session_id="s-2"))
+    assert [e.event for e in events][-1] == "error"
+    assert events[-1].data == {
+        "code": "llm_unavailable",
+        "message": "抱歉，我暂时无法回答，请稍后再试。",
+    }
+    assert "done" not in [e.event for e in events]
+    assert transcripts.messages("s-2") == []  # no half turn is stored
+
+
+async def test_concurrent_turns_of_one_session_do_not_interleave(
+    tmp_path: Path, redactor: Redactor
+) -> None:
+    llm = ScriptedChatModel(
+        [["First ", "answer ", "here, within 30 days [1]."], ["Second answer [1]."]]
+    )
+    service, transcripts = make_service(tmp_path, llm, redactor)
+    await asyncio.gather(
+        collect(service, TurnRequest("How do returns work?", session_id="s-3")),
+        collect(service, TurnRequest("And refunds?", session_id="s-3")),
+    )
+    roles = [m.role for m in transcripts.messages("s-3")]
+    assert roles == ["shopper", "assistant", "shopper", "assistant"]
+    assert len(llm.prompts[1]) == len(llm.prompts[0]) + 2  # the second turn saw the first
