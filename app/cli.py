@@ -53,6 +53,12 @@ def _keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval_intents(args: argparse.Namespace) -> int:
+    from evals.run import run_intents
+
+    return run_intents(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kefu", description="Kefu AI customer service")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -72,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["agent", "staff", "admin"])
     create.add_argument("--name", default="")
     create.set_defaults(handler=_keys_create)
+
+    evaluate = commands.add_parser("eval", help="offline evaluations")
+    eval_commands = evaluate.add_subparsers(dest="eval_command", required=True)
+    intents = eval_commands.add_parser("intents", help="intent accuracy on a text,label CSV")
+    from evals.run import add_intent_arguments
+
+    add_intent_arguments(intents)
+    intents.set_defaults(handler=_eval_intents)
     return parser
 
 

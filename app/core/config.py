@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.bundled import DEFAULT_LLM
+from models.intents import SHIPPED_MODEL as INTENT_ARTIFACT
 
 PLACEHOLDER_SECRETS = {"", "changeme", "change-me", "secret", "admin"}
 
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
     embedder: str = Field(
         "use-multilingual",
         description="use-multilingual (bundled, zh+en) or sentence-transformers:<name or path>",
+    )
+    intent_model: Path = Field(INTENT_ARTIFACT, description="the trained intent model file")
+    intent_clarify_below: float = Field(
+        0.4,
+        ge=0.0,
+        le=1.0,
+        description="intent confidence below which an unclear turn is clarified",
     )
     chunk_tokens: int = Field(220, ge=32, description="target chunk size in tokens")
     chunk_overlap_tokens: int = Field(30, ge=0, description="overlap between chunks in tokens")

@@ -49,6 +49,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Sorry, I can't answer right now. Please try again in a moment.",
         "zh": "抱歉，我暂时无法回答，请稍后再试。",
     },
+    "intent_model_unavailable": {
+        "en": "The intent model is not loaded.",
+        "zh": "意图识别模型尚未加载。",
+    },
     "internal_error": {
         "en": "Something went wrong on our side. Please try again.",
         "zh": "服务器出了点问题，请稍后再试。",

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from graphs.redaction.engine import Redactor
-from models.intent import IntentClassifier
+from models.intents import IntentClassifier
 from models.llm import ChatModel
 
 
@@ -42,6 +42,8 @@ class Retriever(Protocol):
 class ChatConfig:
     top_k: int = 4
     min_score: float = 0.25
+    strong_score: float = 0.45
+    clarify_below: float = 0.4
     passage_tokens: int = 700
     history_turns: int = 3
     max_answer_tokens: int = 320

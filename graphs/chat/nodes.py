@@ -8,7 +8,8 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from graphs.chat.context import TurnContext
-from graphs.chat.messages import NO_SOURCE
+from graphs.chat.messages import CLARIFY, INTENT_NAMES, NO_SOURCE, SMALL_TALK
+from graphs.chat.smalltalk import detect_small_talk
 from graphs.chat.state import ChatState
 from graphs.redaction.streaming import StreamRedactor
 from models.language import Language, detect_language, normalise_locale
@@ -32,8 +33,43 @@ def redact_input(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, A
 
 
 def classify_intent(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    result = runtime.context.services.intents.classify(state["question"])
-    return {"intent": {"label": result.label, "confidence": round(result.confidence, 4)}}
+    """The intent of the message, read together with the previous one when it is a follow-up."""
+    question = state["question"]
+    query = retrieval_query(question, state.get("messages", []))
+    result = runtime.context.services.intents.classify(query)
+    return {
+        "query": query,
+        "small_talk": detect_small_talk(question),
+        "intent": {"label": result.label, "confidence": round(result.confidence, 4)},
+        "intent_top": [s.label for s in result.top],
+    }
+
+
+def small_talk(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    text = SMALL_TALK[state.get("small_talk") or "greeting"][_lang(state)]
+    runtime.stream_writer({"token": text})
+    return _reply(text, prompt_version="small-talk")
+
+
+def clarify(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    """Ask which of the two likeliest intents the shopper means, instead of guessing."""
+    lang = _lang(state)
+    candidates = [label for label in state.get("intent_top", []) if label != "oos"]
+    candidates += [label for label in ("contact_human_agent", "oos") if label not in candidates]
+    first, second = (INTENT_NAMES[label][lang] for label in candidates[:2])
+    text = CLARIFY[lang].format(first=first, second=second)
+    runtime.stream_writer({"token": text})
+    return {**_reply(text, prompt_version="clarify"), "clarified": True}
+
+
+def _reply(text: str, *, prompt_version: str, handoff: bool = False) -> dict[str, Any]:
+    return {
+        "answer": text,
+        "handoff": handoff,
+        "passages": [],
+        "prompt_version": prompt_version,
+        "clarified": False,
+    }
 
 
 def retrieval_query(question: str, history: list[AnyMessage]) -> str:
@@ -45,11 +81,17 @@ def retrieval_query(question: str, history: list[AnyMessage]) -> str:
 
 
 def retrieve(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    services = runtime.context.services
-    query = retrieval_query(state["question"], state.get("messages", []))
-    found = services.retriever.search(query, services.config.top_k)
-    passages = [_as_dict(p) for p in found if p.score >= services.config.min_score]
-    return {"passages": passages}
+    """Passages for the question; flags a clarification when neither the intent nor the
+    knowledge base is clear about what is asked (and the last turn was not one already)."""
+    config = runtime.context.services.config
+    found = runtime.context.services.retriever.search(state["query"], config.top_k)
+    passages = [_as_dict(p) for p in found if p.score >= config.min_score]
+    best = max((p["score"] for p in passages), default=0.0)
+    unsure = state["intent"]["confidence"] < config.clarify_below
+    return {
+        "passages": passages,
+        "needs_clarification": unsure and best < config.strong_score and not state.get("clarified"),
+    }
 
 
 def _as_dict(passage: object) -> dict[str, Any]:
@@ -112,9 +154,8 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
         state.get("passages", []), config.passage_tokens, services.llm.count_tokens
     )
     if not passages:
-        text = NO_SOURCE[lang]
-        write({"token": text})
-        return {"answer": text, "handoff": True, "passages": [], "prompt_version": "no-source"}
+        write({"token": NO_SOURCE[lang]})
+        return _reply(NO_SOURCE[lang], prompt_version="no-source", handoff=True)
 
     messages, prompt_version = build_prompt(state, passages, config.history_turns)
     public_values = services.redactor.values((p["text"] for p in passages), lang)

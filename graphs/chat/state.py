@@ -11,8 +11,13 @@ class ChatState(TypedDict, total=False):
 
     messages: Annotated[list[AnyMessage], add_messages]
     question: str
+    query: str
     lang: str
+    small_talk: str | None
     intent: dict[str, Any]
+    intent_top: list[str]
+    needs_clarification: bool
+    clarified: bool
     passages: list[dict[str, Any]]
     answer: str
     handoff: bool

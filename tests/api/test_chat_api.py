@@ -101,3 +101,33 @@ async def test_unknown_session_is_404(api: httpx.AsyncClient) -> None:
     response = await api.get("/v1/sessions/doesnotexist/messages")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "session_not_found"
+
+
+async def test_intent_classification_api(
+    api: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    assert (
+        await api.post("/v1/intents/classify", json={"text": "where is my order"})
+    ).status_code == 401
+    response = await api.post(
+        "/v1/intents/classify", json={"text": "我的快递到哪了？"}, headers=admin_headers
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["label"] == "track_order" and 0.5 < body["confidence"] <= 1
+    assert body["top"][0] == {"label": body["label"], "score": body["confidence"]}
+    empty = await api.post("/v1/intents/classify", json={"text": " "}, headers=admin_headers)
+    assert empty.status_code == 422 and empty.json()["error"]["code"] == "empty_message"
+
+
+async def test_stream_intent_event_uses_the_trained_model(api: httpx.AsyncClient) -> None:
+    done = (
+        await api.post("/v1/chat", json={"message": "Can I pay with Alipay or WeChat Pay?"})
+    ).json()
+    assert done["intent"]["label"] == "check_payment_methods"
+    assert done["intent"]["confidence"] > 0.5
+
+
+async def test_greeting_gets_a_greeting(api: httpx.AsyncClient) -> None:
+    done = (await api.post("/v1/chat", json={"message": "在吗"})).json()
+    assert done["answer"].startswith("您好") and done["sources"] == []

@@ -9,6 +9,7 @@ async def test_health_and_readiness(api: httpx.AsyncClient) -> None:
     assert ready.status_code == 200
     assert ready.json()["checks"] == {
         "llm": True,
+        "intent_model": True,
         "graph": True,
         "database": True,
         "knowledge_store": True,

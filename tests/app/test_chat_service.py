@@ -11,8 +11,7 @@ from app.services.transcripts import TranscriptStore
 from graphs.chat.context import ChatConfig, ChatServices
 from graphs.chat.graph import build_chat_graph
 from graphs.redaction.engine import Redactor
-from models.intent import KeywordIntentClassifier
-from tests.fakes import FakeRetriever, ScriptedChatModel, passage
+from tests.fakes import FakeRetriever, FixedIntents, ScriptedChatModel, passage
 
 
 def make_service(
@@ -25,7 +24,7 @@ def make_service(
         llm,
         FakeRetriever([passage("Returns are accepted within 30 days.")]),
         redactor,
-        KeywordIntentClassifier(),
+        FixedIntents(),
         ChatConfig(),
     )
     return ChatService(build_chat_graph(InMemorySaver()), services, transcripts), transcripts

@@ -7,19 +7,16 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graphs.chat.context import ChatConfig, ChatServices, TurnContext
 from graphs.chat.graph import build_chat_graph
-from graphs.chat.messages import NO_SOURCE
+from graphs.chat.messages import CLARIFY, INTENT_NAMES, NO_SOURCE, SMALL_TALK
 from graphs.redaction.engine import Redactor
-from models.intent import KeywordIntentClassifier
 from models.llm import LLMError
-from tests.fakes import FakeRetriever, ScriptedChatModel, passage
+from tests.fakes import FakeRetriever, FixedIntents, ScriptedChatModel, passage
 
 RETURNS = passage("Most items can be returned within 30 days of delivery.")
 
 
 def services(llm: ScriptedChatModel, retriever: FakeRetriever, redactor: Redactor) -> ChatServices:
-    return ChatServices(
-        llm, retriever, redactor, KeywordIntentClassifier(), ChatConfig(min_score=0.3)
-    )
+    return ChatServices(llm, retriever, redactor, FixedIntents(), ChatConfig(min_score=0.3))
 
 
 async def run(
@@ -46,7 +43,7 @@ async def test_grounded_turn_streams_the_answer_and_keeps_sources(redactor: Reda
     assert state["answer"] == "".join(tokens)
     assert [p["chunk_id"] for p in state["passages"]] == [RETURNS.chunk_id]
     assert state["handoff"] is False
-    assert state["intent"]["label"] == "return_item"
+    assert state["intent"] == {"label": "check_refund_policy", "confidence": 0.9}
     assert "30 days of delivery" in llm.prompts[0][-1].content  # the passage is in the prompt
 
 
@@ -114,3 +111,51 @@ async def test_an_empty_reply_becomes_an_offer_of_a_person(redactor: Redactor) -
     tokens, state = await run(graph, services(llm, FakeRetriever([RETURNS]), redactor), "Returns?")
     assert state["handoff"] is True and state["answer"] == NO_SOURCE["en"]
     assert "".join(tokens).strip() == NO_SOURCE["en"]
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [("你好", SMALL_TALK["greeting"]["zh"]), ("thanks!", SMALL_TALK["thanks"]["en"])],
+)
+async def test_small_talk_is_answered_without_search_or_model(
+    redactor: Redactor, message: str, expected: str
+) -> None:
+    llm = ScriptedChatModel([["should not be called"]])
+    retriever = FakeRetriever([RETURNS])
+    graph = build_chat_graph(InMemorySaver())
+    tokens, state = await run(graph, services(llm, retriever, redactor), message)
+    assert "".join(tokens) == expected and state["answer"] == expected
+    assert llm.prompts == [] and retriever.queries == []
+
+
+async def test_an_unclear_turn_is_clarified_once_instead_of_guessed(redactor: Redactor) -> None:
+    llm = ScriptedChatModel([["Refunds take 5 business days [1]."]])
+    weak = passage("Refunds are processed within 5 business days.", score=0.3)
+    svc = ChatServices(
+        llm,
+        FakeRetriever([weak]),
+        redactor,
+        FixedIntents("get_refund", 0.2, runner_up="track_refund"),
+        ChatConfig(min_score=0.25),
+    )
+    graph = build_chat_graph(InMemorySaver())
+    tokens, state = await run(graph, svc, "the money thing")
+    assert "".join(tokens) == CLARIFY["en"].format(
+        first=INTENT_NAMES["get_refund"]["en"], second=INTENT_NAMES["track_refund"]["en"]
+    )
+    assert llm.prompts == [] and state["handoff"] is False
+    # still unclear on the next turn: answer from the passages rather than ask again
+    tokens, state = await run(graph, svc, "refund")
+    assert "".join(tokens) == "Refunds take 5 business days [1]."
+
+
+async def test_a_strong_passage_is_answered_even_when_the_intent_is_unsure(
+    redactor: Redactor,
+) -> None:
+    llm = ScriptedChatModel([["LED modules have a 2-year warranty [1]."]])
+    strong = passage("LED modules of lamps have a 2-year warranty.", title="Warranty", score=0.6)
+    svc = ChatServices(
+        llm, FakeRetriever([strong]), redactor, FixedIntents("oos", 0.3), ChatConfig()
+    )
+    tokens, _ = await run(build_chat_graph(InMemorySaver()), svc, "warranty on lamp LEDs?")
+    assert "".join(tokens) == "LED modules have a 2-year warranty [1]."

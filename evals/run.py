@@ -1,0 +1,89 @@
+"""`kefu eval ...`: the offline evaluation suite's command-line entry points."""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from evals.intents import evaluate, write_report
+from models.embedder import create_embedder
+from models.intents.dataset import Example, read_csv, split
+from models.intents.model import load_intent_model
+from models.intents.train import ARTIFACT, DEFAULT_EMBEDDERS, train_model
+
+
+def add_intent_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--train", type=Path, help="CSV text,label: train a fresh model on it")
+    parser.add_argument("--test", type=Path, help="CSV text,label to evaluate on")
+    parser.add_argument(
+        "--split",
+        type=float,
+        metavar="SHARE",
+        help="with --train and no --test: hold out this share of --train as the test set",
+    )
+    parser.add_argument(
+        "--model", type=Path, default=ARTIFACT, help="the model used without --train"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--report", type=Path, metavar="DIR", help="write an HTML and Markdown report"
+    )
+    parser.add_argument("--min-accuracy", type=float, help="exit 1 below this accuracy")
+
+
+def run_intents(args: argparse.Namespace) -> int:
+    try:
+        return _run_intents(args)
+    except (OSError, ValueError) as exc:
+        print(f"kefu eval intents: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run_intents(args: argparse.Namespace) -> int:
+    if args.test is None and not (args.train and args.split):
+        print("kefu eval intents: give --test CSV (or --train CSV --split SHARE)", file=sys.stderr)
+        return 2
+    meta: dict[str, object] = {}
+    test: list[Example]
+    if args.train:
+        train = read_csv(args.train)
+        if args.test is None:
+            train, test = split(train, args.split)
+        else:
+            test = read_csv(args.test)
+        embedders = [create_embedder(spec) for spec in DEFAULT_EMBEDDERS]
+        started = time.perf_counter()
+        model = train_model(embedders, train)
+        meta = {
+            "trained_on": str(args.train),
+            "train_examples": len(train),
+            "train_seconds": round(time.perf_counter() - started, 1),
+        }
+    else:
+        test = read_csv(args.test)
+        model = load_intent_model(args.model)
+        meta = {"model": str(args.model)}
+    if not test:
+        print("kefu eval intents: the test set is empty", file=sys.stderr)
+        return 2
+    result = evaluate(model, test)
+    result.meta = meta
+    if args.report:
+        title = f"Intent accuracy report: {args.test.name if args.test else args.train.name}"
+        paths = write_report(result, args.report, title)
+        meta["report"] = str(paths["html"])
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        print(
+            f"n={result.n} accuracy={result.accuracy:.4f} macro_f1={result.macro_f1:.4f} "
+            f"ms_per_message={result.ms_per_message:.2f}"
+            + (f" oos_recall={result.oos_recall:.4f}" if result.oos_recall is not None else "")
+        )
+        for key, value in meta.items():
+            print(f"{key}: {value}")
+    if args.min_accuracy is not None and result.accuracy < args.min_accuracy:
+        print(f"accuracy {result.accuracy:.4f} is below {args.min_accuracy}", file=sys.stderr)
+        return 1
+    return 0

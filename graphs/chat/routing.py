@@ -1,0 +1,13 @@
+"""Where a turn goes next."""
+
+from typing import Literal
+
+from graphs.chat.state import ChatState
+
+
+def after_intent(state: ChatState) -> Literal["small_talk", "retrieve"]:
+    return "small_talk" if state.get("small_talk") else "retrieve"
+
+
+def after_retrieve(state: ChatState) -> Literal["clarify", "generate"]:
+    return "clarify" if state.get("needs_clarification") else "generate"
