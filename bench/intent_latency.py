@@ -1,6 +1,6 @@
 """Intent classification latency, one message at a time, with the shipped model.
 
-    .venv/bin/python -m bench.intent_latency
+.venv/bin/python -m bench.intent_latency
 """
 
 import statistics

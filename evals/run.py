@@ -8,7 +8,7 @@ from pathlib import Path
 
 from evals.intents import evaluate, write_report
 from models.embedder import create_embedder
-from models.intents.dataset import Example, read_csv, split
+from models.intents.dataset import Example, own_examples, read_csv, split
 from models.intents.model import load_intent_model
 from models.intents.train import ARTIFACT, DEFAULT_EMBEDDERS, train_model
 
@@ -21,6 +21,11 @@ def add_intent_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         metavar="SHARE",
         help="with --train and no --test: hold out this share of --train as the test set",
+    )
+    parser.add_argument(
+        "--own-dev",
+        choices=["en", "zh"],
+        help="evaluate on the dev split of the project's own utterances in this language",
     )
     parser.add_argument(
         "--model", type=Path, default=ARTIFACT, help="the model used without --train"
@@ -41,8 +46,11 @@ def run_intents(args: argparse.Namespace) -> int:
 
 
 def _run_intents(args: argparse.Namespace) -> int:
-    if args.test is None and not (args.train and args.split):
-        print("kefu eval intents: give --test CSV (or --train CSV --split SHARE)", file=sys.stderr)
+    if args.test is None and not (args.train and args.split) and not args.own_dev:
+        print(
+            "kefu eval intents: give --test CSV, --own-dev LANG or --train CSV --split SHARE",
+            file=sys.stderr,
+        )
         return 2
     meta: dict[str, object] = {}
     test: list[Example]
@@ -61,7 +69,7 @@ def _run_intents(args: argparse.Namespace) -> int:
             "train_seconds": round(time.perf_counter() - started, 1),
         }
     else:
-        test = read_csv(args.test)
+        test = split(own_examples(args.own_dev))[1] if args.own_dev else read_csv(args.test)
         model = load_intent_model(args.model)
         meta = {"model": str(args.model)}
     if not test:
@@ -70,7 +78,8 @@ def _run_intents(args: argparse.Namespace) -> int:
     result = evaluate(model, test)
     result.meta = meta
     if args.report:
-        title = f"Intent accuracy report: {args.test.name if args.test else args.train.name}"
+        source = args.test.name if args.test else args.train.name if args.train else "own dev"
+        title = f"Intent accuracy report: {source}"
         paths = write_report(result, args.report, title)
         meta["report"] = str(paths["html"])
     if args.json:

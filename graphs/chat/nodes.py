@@ -1,6 +1,7 @@
 """The chat graph's nodes. Each takes the state and the run's context and returns a partial
 update of the state."""
 
+import re
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from graphs.chat.messages import CLARIFY, INTENT_NAMES, NO_SOURCE, SMALL_TALK
 from graphs.chat.smalltalk import detect_small_talk
 from graphs.chat.state import ChatState
 from graphs.redaction.streaming import StreamRedactor
-from models.language import Language, detect_language, normalise_locale
+from models.language import Language, detect_language, is_cjk, normalise_locale
 from models.llm import ChatMessage, GenerationOptions, Role, astream
 from prompts import load_prompt
 
@@ -72,10 +73,31 @@ def _reply(text: str, *, prompt_version: str, handoff: bool = False) -> dict[str
     }
 
 
+_FOLLOW_UP_OPENINGS = re.compile(
+    r"^(?:(?:and|what about|how about|also|same for|what if|or)\b|那|还有|如果|要是|另外|也)",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """ "And for lamps?", "那灯具呢？", "opened ones?": it leans on the previous question."""
+    bare = question.strip().strip("?？。.!！")
+    words = bare.split()
+    return (
+        bool(_FOLLOW_UP_OPENINGS.match(bare))
+        or (
+            len(words) <= 3
+            and len(bare) <= FOLLOW_UP_MAX_CHARS
+            and not any(is_cjk(c) for c in bare)
+        )
+        or (len(bare) <= 5 and all(is_cjk(c) for c in bare))
+    )
+
+
 def retrieval_query(question: str, history: list[AnyMessage]) -> str:
-    """A short follow-up ("and for lamps?") is searched together with the previous question."""
+    """A follow-up is searched and classified together with the previous question."""
     earlier = [m for m in history[:-1] if isinstance(m, HumanMessage)]
-    if earlier and len(question) <= FOLLOW_UP_MAX_CHARS:
+    if earlier and is_follow_up(question):
         return f"{earlier[-1].content} {question}"
     return question
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.intents import LABELS, OUT_OF_SCOPE
+from models.language import LANGUAGES
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-LANGUAGES = ("en", "zh")
 DEV_SHARE = 0.2
 
 
@@ -123,7 +123,7 @@ def shop_corpus(shared_datasets: Path | None) -> dict[str, list[Example]]:
     are read from the shared datasets folder when it is there; the project's own English and
     Chinese utterances always are.
     """
-    corpus = {f"own_{lang}": own_examples(lang) for lang in LANGUAGES}
+    corpus = {f"own_{lang}": own_examples(lang) for lang in sorted(LANGUAGES)}
     if shared_datasets is not None and shared_datasets.is_dir():
         bitext = shared_datasets / "bitext_train.csv"
         corpus["bitext"] = read_csv(bitext, "text", "intent")

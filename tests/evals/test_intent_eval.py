@@ -103,3 +103,20 @@ def test_cli_refuses_a_file_without_the_columns(tmp_path: Path) -> None:
     )
     assert out.returncode != 0
     assert "missing column" in out.stderr
+
+
+def test_cli_reports_the_own_dev_split_and_enforces_a_threshold() -> None:
+    out = subprocess.run(
+        [KEFU, "eval", "intents", "--own-dev", "zh", "--json", "--min-accuracy", "0.9"],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data["accuracy"] >= 0.9 and data["n"] > 150
+    failing = subprocess.run(
+        [KEFU, "eval", "intents", "--own-dev", "zh", "--min-accuracy", "0.999"],
+        capture_output=True,
+        text=True,
+    )
+    assert failing.returncode == 1 and "below 0.999" in failing.stderr

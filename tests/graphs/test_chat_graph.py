@@ -8,6 +8,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from graphs.chat.context import ChatConfig, ChatServices, TurnContext
 from graphs.chat.graph import build_chat_graph
 from graphs.chat.messages import CLARIFY, INTENT_NAMES, NO_SOURCE, SMALL_TALK
+from graphs.chat.nodes import is_follow_up
 from graphs.redaction.engine import Redactor
 from models.llm import LLMError
 from tests.fakes import FakeRetriever, FixedIntents, ScriptedChatModel, passage
@@ -159,3 +160,21 @@ async def test_a_strong_passage_is_answered_even_when_the_intent_is_unsure(
     )
     tokens, _ = await run(build_chat_graph(InMemorySaver()), svc, "warranty on lamp LEDs?")
     assert "".join(tokens) == "LED modules have a 2-year warranty [1]."
+
+
+@pytest.mark.parametrize(
+    ("question", "follow_up"),
+    [
+        ("And for opened ones?", True),
+        ("what about lamps", True),
+        ("opened ones?", True),
+        ("那灯具呢？", True),
+        ("还有运费吗", True),
+        ("灯具呢？", True),
+        ("How much does express shipping cost?", False),
+        ("发票怎么开？公司需要什么信息？", False),
+        ("退货期限是多久？", False),
+    ],
+)
+def test_follow_ups_are_recognised(question: str, follow_up: bool) -> None:
+    assert is_follow_up(question) is follow_up
