@@ -14,6 +14,7 @@ from app.db.models import Role
 from app.services.catalog import SqlDocumentCatalog
 from app.services.chat import ChatService
 from app.services.keys import ensure_api_key
+from app.services.tickets import SlaPolicy, TicketService
 from app.services.transcripts import TranscriptStore
 from graphs.chat.context import ChatConfig, ChatServices
 from graphs.chat.graph import build_chat_graph
@@ -37,6 +38,7 @@ class Container:
     pipeline: IngestPipeline
     llm: ChatModel | None = None
     intents: IntentClassifier | None = None
+    tickets: TicketService | None = None
     chat: ChatService | None = None
 
     def readiness(self) -> dict[str, bool]:
@@ -67,6 +69,9 @@ def build_knowledge(settings: Settings) -> Container:
         create_embedder(settings.embedder),
     )
     catalog = SqlDocumentCatalog(engine)
+    tickets = TicketService(
+        engine, SlaPolicy(settings.sla_first_response_minutes, settings.sla_resolution_minutes)
+    )
     pipeline = IngestPipeline(
         store=store,
         catalog=catalog,
@@ -76,7 +81,12 @@ def build_knowledge(settings: Settings) -> Container:
         max_bytes=settings.max_upload_bytes,
     )
     return Container(
-        settings=settings, engine=engine, store=store, catalog=catalog, pipeline=pipeline
+        settings=settings,
+        engine=engine,
+        store=store,
+        catalog=catalog,
+        pipeline=pipeline,
+        tickets=tickets,
     )
 
 

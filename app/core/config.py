@@ -52,6 +52,14 @@ class Settings(BaseSettings):
         le=1.0,
         description="intent confidence below which an unclear turn is clarified",
     )
+    sla_first_response_minutes: dict[str, int] = Field(
+        {"urgent": 15, "high": 60, "normal": 240, "low": 1440},
+        description="minutes to an agent's first public reply, per ticket priority (JSON)",
+    )
+    sla_resolution_minutes: dict[str, int] = Field(
+        {"urgent": 240, "high": 1440, "normal": 4320, "low": 10080},
+        description="minutes to resolution, per ticket priority (JSON)",
+    )
     chunk_tokens: int = Field(220, ge=32, description="target chunk size in tokens")
     chunk_overlap_tokens: int = Field(30, ge=0, description="overlap between chunks in tokens")
     retrieval_top_k: int = Field(4, ge=1, le=20)
@@ -71,6 +79,18 @@ class Settings(BaseSettings):
             PLACEHOLDER_SECRETS - {""}
         ):
             raise ValueError("KEFU_BOOTSTRAP_ADMIN_KEY is a placeholder; set a real secret")
+        return self
+
+    @model_validator(mode="after")
+    def _sla_for_every_priority(self) -> "Settings":
+        priorities = {"low", "normal", "high", "urgent"}
+        for name in ("sla_first_response_minutes", "sla_resolution_minutes"):
+            given = getattr(self, name)
+            if set(given) != priorities or min(given.values()) <= 0:
+                raise ValueError(
+                    f"KEFU_{name.upper()} needs a positive number of minutes for each of "
+                    f"{sorted(priorities)}, got {given}"
+                )
         return self
 
     @property

@@ -53,6 +53,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The intent model is not loaded.",
         "zh": "意图识别模型尚未加载。",
     },
+    "ticket_not_found": {"en": "No ticket with id {id}.", "zh": "找不到编号为 {id} 的工单。"},
+    "invalid_transition": {
+        "en": "A ticket cannot go from {current} to {wanted}.",
+        "zh": "工单不能从 {current} 状态变为 {wanted}。",
+    },
     "internal_error": {
         "en": "Something went wrong on our side. Please try again.",
         "zh": "服务器出了点问题，请稍后再试。",

@@ -79,3 +79,57 @@ class SessionMessage(SQLModel, table=True):
     sources: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON))
     prompt_version: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class TicketStatus(StrEnum):
+    open = "open"
+    pending = "pending"
+    resolved = "resolved"
+    closed = "closed"
+
+
+class TicketPriority(StrEnum):
+    low = "low"
+    normal = "normal"
+    high = "high"
+    urgent = "urgent"
+
+
+class Ticket(SQLModel, table=True):
+    """A hand-over to people. Text fields hold redacted text only."""
+
+    __tablename__ = "tickets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str | None = Field(default=None, index=True, max_length=64)
+    customer_id: str | None = Field(default=None, index=True, max_length=128)
+    summary: str = Field(max_length=2000)
+    category: str = Field(default="general", max_length=64)
+    priority: TicketPriority = Field(
+        default=TicketPriority.normal,
+        sa_column=Column(SqlEnum(TicketPriority, native_enum=False, length=16), nullable=False),
+    )
+    status: TicketStatus = Field(
+        default=TicketStatus.open,
+        sa_column=Column(SqlEnum(TicketStatus, native_enum=False, length=16), nullable=False),
+    )
+    assignee: str | None = Field(default=None, index=True, max_length=120)
+    order_id: str | None = Field(default=None, max_length=64)
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    updated_at: datetime = Field(default_factory=utcnow)
+    first_response_due: datetime
+    resolution_due: datetime
+    first_responded_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+class TicketReply(SQLModel, table=True):
+    __tablename__ = "ticket_replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(foreign_key="tickets.id", index=True)
+    author: str = Field(max_length=120)
+    body: str
+    public: bool = False
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,166 @@
+"""Tickets for agents: create, list, read with replies and transcript, update, reply."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import AgentKey, ContainerDep
+from app.api.routes.chat import SESSION_ID
+from app.core.errors import ApiError
+from app.db.models import Ticket, TicketPriority, TicketStatus
+from app.services.tickets import (
+    InvalidTransition,
+    NewTicket,
+    TicketNotFound,
+    TicketService,
+    sla_view,
+)
+from app.services.transcripts import TranscriptStore
+
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+
+
+class TicketCreate(BaseModel):
+    summary: str = Field(min_length=1, max_length=2000)
+    category: str = Field("general", min_length=1, max_length=64)
+    priority: TicketPriority = TicketPriority.normal
+    session_id: str | None = Field(None, pattern=SESSION_ID.pattern)
+    customer_id: str | None = Field(None, max_length=128)
+    order_id: str | None = Field(None, max_length=64)
+    idempotency_key: str | None = Field(None, max_length=128)
+
+
+class TicketUpdate(BaseModel):
+    status: TicketStatus | None = None
+    assignee: str | None = Field(None, max_length=120)
+    priority: TicketPriority | None = None
+
+
+class ReplyCreate(BaseModel):
+    body: str = Field(min_length=1, max_length=10_000)
+    public: bool = False
+
+
+def _service(container: ContainerDep) -> TicketService:
+    assert container.tickets is not None
+    return container.tickets
+
+
+def ticket_view(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "status": ticket.status.value,
+        "priority": ticket.priority.value,
+        "summary": ticket.summary,
+        "category": ticket.category,
+        "assignee": ticket.assignee,
+        "session_id": ticket.session_id,
+        "customer_id": ticket.customer_id,
+        "order_id": ticket.order_id,
+        "created_at": ticket.created_at.isoformat(),
+        "updated_at": ticket.updated_at.isoformat(),
+        "sla": sla_view(ticket),
+    }
+
+
+async def _get(service: TicketService, ticket_id: int) -> Ticket:
+    try:
+        return await run_in_threadpool(service.get, ticket_id)
+    except TicketNotFound:
+        raise ApiError(404, "ticket_not_found", id=ticket_id) from None
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+async def create_ticket(
+    body: TicketCreate, container: ContainerDep, _key: AgentKey
+) -> dict[str, Any]:
+    if body.session_id and not await run_in_threadpool(
+        TranscriptStore(container.engine).exists, body.session_id
+    ):
+        raise ApiError(422, "session_not_found", id=body.session_id)
+    ticket, _created = await run_in_threadpool(
+        _service(container).create, NewTicket(**body.model_dump())
+    )
+    return ticket_view(ticket)
+
+
+@router.get("")
+async def list_tickets(
+    container: ContainerDep,
+    _key: AgentKey,
+    status_filter: Annotated[TicketStatus | None, Query(alias="status")] = None,
+    assignee: Annotated[str | None, Query(max_length=120)] = None,
+) -> dict[str, Any]:
+    tickets = await run_in_threadpool(_service(container).find, status_filter, assignee)
+    return {"items": [ticket_view(t) for t in tickets]}
+
+
+@router.get("/{ticket_id}")
+async def read_ticket(ticket_id: int, container: ContainerDep, _key: AgentKey) -> dict[str, Any]:
+    service = _service(container)
+    ticket = await _get(service, ticket_id)
+    replies = await run_in_threadpool(service.replies, ticket_id)
+    transcript = (
+        await run_in_threadpool(TranscriptStore(container.engine).messages, ticket.session_id)
+        if ticket.session_id
+        else []
+    )
+    return {
+        **ticket_view(ticket),
+        "replies": [
+            {
+                "id": r.id,
+                "author": r.author,
+                "body": r.body,
+                "public": r.public,
+                "created_at": r.created_at.isoformat(),
+            }
+            for r in replies
+        ],
+        "transcript": [
+            {"role": m.role, "content": m.content, "created_at": m.created_at.isoformat()}
+            for m in transcript
+        ],
+    }
+
+
+@router.patch("/{ticket_id}")
+async def update_ticket(
+    ticket_id: int, body: TicketUpdate, container: ContainerDep, _key: AgentKey
+) -> dict[str, Any]:
+    service = _service(container)
+    await _get(service, ticket_id)
+    try:
+        ticket = await run_in_threadpool(
+            lambda: service.update(
+                ticket_id,
+                status=body.status,
+                assignee=body.assignee,
+                priority=body.priority,
+                unassign="assignee" in body.model_fields_set and body.assignee is None,
+            )
+        )
+    except InvalidTransition as exc:
+        raise ApiError(
+            409, "invalid_transition", current=exc.current.value, wanted=exc.wanted.value
+        ) from None
+    return ticket_view(ticket)
+
+
+@router.post("/{ticket_id}/replies", status_code=status.HTTP_201_CREATED)
+async def reply(
+    ticket_id: int, body: ReplyCreate, container: ContainerDep, key: AgentKey
+) -> dict[str, Any]:
+    service = _service(container)
+    await _get(service, ticket_id)
+    created = await run_in_threadpool(
+        service.reply, ticket_id, key.name or key.prefix, body.body, body.public
+    )
+    return {
+        "id": created.id,
+        "ticket_id": ticket_id,
+        "public": created.public,
+        "created_at": created.created_at.isoformat(),
+    }
