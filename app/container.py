@@ -14,7 +14,7 @@ from app.db.models import Role
 from app.services.catalog import SqlDocumentCatalog
 from app.services.chat import ChatService
 from app.services.keys import ensure_api_key
-from app.services.tickets import SlaPolicy, TicketService
+from app.services.tickets import SlaPolicy, TicketDeskAdapter, TicketService
 from app.services.transcripts import TranscriptStore
 from graphs.chat.context import ChatConfig, ChatServices
 from graphs.chat.graph import build_chat_graph
@@ -132,6 +132,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
         retriever=container.store,
         redactor=Redactor(),
         intents=container.intents,
+        tickets=TicketDeskAdapter(tickets) if (tickets := container.tickets) else None,
         config=ChatConfig(
             top_k=settings.retrieval_top_k,
             min_score=settings.retrieval_min_score,

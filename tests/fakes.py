@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from graphs.chat.context import OpenedTicket
 from ingest.store import Passage
 from models.embedder import Vectors
 from models.intents import IntentResult, IntentScore
@@ -109,3 +110,25 @@ class FixedIntents:
     def classify(self, text: str) -> IntentResult:
         top = [IntentScore(self.label, self.confidence), IntentScore(self.runner_up, 0.05)]
         return IntentResult(self.label, self.confidence, top)
+
+
+@dataclass
+class FakeTicketDesk:
+    """Opens numbered tickets, one per idempotency key, and records the calls."""
+
+    calls: list[dict[str, str]] = field(default_factory=list)
+    by_key: dict[str, int] = field(default_factory=dict)
+
+    def open_ticket(
+        self, *, session_id: str, summary: str, category: str, priority: str, idempotency_key: str
+    ) -> OpenedTicket:
+        self.calls.append(
+            {
+                "session_id": session_id,
+                "summary": summary,
+                "category": category,
+                "priority": priority,
+            }
+        )
+        number = self.by_key.setdefault(idempotency_key, 1000 + len(self.by_key) + 1)
+        return OpenedTicket(number, "open")

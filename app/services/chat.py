@@ -83,7 +83,9 @@ class ChatService:
             async for mode, chunk in self._graph.astream(
                 {},
                 {"configurable": {"thread_id": session_id}},
-                context=TurnContext(self._services, request.message, request.locale),
+                context=TurnContext(
+                    self._services, request.message, request.locale, session_id=session_id
+                ),
                 stream_mode=["custom", "updates"],
             ):
                 if mode == "custom":
@@ -98,6 +100,8 @@ class ChatService:
                         lang = "zh" if update["lang"] == "zh" else "en"
                     elif node == "classify_intent":
                         yield ChatEvent("intent", update["intent"])
+                    elif node == "escalate" and update.get("ticket"):
+                        yield ChatEvent("ticket", update["ticket"])
         except (asyncio.CancelledError, GeneratorExit):
             CHAT_TURNS.labels("cancelled").inc()  # the client went away; generation stops
             raise
@@ -137,7 +141,7 @@ class ChatService:
                 "answer": state.get("answer", ""),
                 "intent": state.get("intent"),
                 "sources": sources,
-                "ticket_id": None,
+                "ticket_id": (state.get("ticket") or {}).get("id"),
                 "handoff": bool(state.get("handoff")),
                 "lang": lang,
                 "prompt_version": state.get("prompt_version"),

@@ -18,6 +18,7 @@ from app.db.models import (
     TicketStatus,
     utcnow,
 )
+from graphs.chat.context import OpenedTicket
 
 # Which status may follow which; reopening a resolved or closed ticket returns it to `open`.
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
@@ -84,6 +85,28 @@ def sla_view(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
         "first_response_breached": (responded or now) > first_due,
         "resolution_breached": (resolved or now) > resolution_due,
     }
+
+
+class TicketDeskAdapter:
+    """The chat graph's TicketDesk, on top of the ticket service."""
+
+    def __init__(self, service: "TicketService") -> None:
+        self._service = service
+
+    def open_ticket(
+        self, *, session_id: str, summary: str, category: str, priority: str, idempotency_key: str
+    ) -> OpenedTicket:
+        ticket, _created = self._service.create(
+            NewTicket(
+                summary=summary,
+                category=category,
+                priority=TicketPriority(priority),
+                session_id=session_id,
+                idempotency_key=idempotency_key,
+            )
+        )
+        assert ticket.id is not None
+        return OpenedTicket(ticket.id, ticket.status.value)
 
 
 class TicketService:

@@ -39,6 +39,26 @@ class Retriever(Protocol):
 
 
 @dataclass(frozen=True)
+class OpenedTicket:
+    id: int
+    status: str
+
+
+class TicketDesk(Protocol):
+    """Where hand-overs to people go (the app passes its ticket service)."""
+
+    def open_ticket(
+        self,
+        *,
+        session_id: str,
+        summary: str,
+        category: str,
+        priority: str,
+        idempotency_key: str,
+    ) -> OpenedTicket: ...
+
+
+@dataclass(frozen=True)
 class ChatConfig:
     top_k: int = 4
     min_score: float = 0.25
@@ -57,6 +77,7 @@ class ChatServices:
     redactor: Redactor
     intents: IntentClassifier
     config: ChatConfig
+    tickets: TicketDesk | None = None
 
 
 @dataclass(frozen=True)
@@ -64,3 +85,4 @@ class TurnContext:
     services: ChatServices
     message: str
     locale: str | None = None
+    session_id: str = ""

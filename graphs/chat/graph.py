@@ -2,6 +2,7 @@
 
 redact_input -> classify_intent -> retrieve -> generate -> redact_output
                                  \\-> small_talk   \\-> clarify
+                                 \\-> escalate (a ticket for people)
 """
 
 from typing import Any
@@ -12,6 +13,7 @@ from graphs.chat.context import TurnContext
 from graphs.chat.nodes import (
     clarify,
     classify_intent,
+    escalate,
     generate,
     redact_input,
     redact_output,
@@ -26,6 +28,7 @@ def build_chat_graph(checkpointer: Any = None) -> Any:
     builder = StateGraph(ChatState, context_schema=TurnContext)
     builder.add_node("redact_input", redact_input)
     builder.add_node("classify_intent", classify_intent)
+    builder.add_node("escalate", escalate)
     builder.add_node("small_talk", small_talk)
     builder.add_node("retrieve", retrieve)
     builder.add_node("clarify", clarify)
@@ -35,6 +38,7 @@ def build_chat_graph(checkpointer: Any = None) -> Any:
     builder.add_edge("redact_input", "classify_intent")
     builder.add_conditional_edges("classify_intent", after_intent)
     builder.add_conditional_edges("retrieve", after_retrieve)
+    builder.add_edge("escalate", "redact_output")
     builder.add_edge("small_talk", "redact_output")
     builder.add_edge("clarify", "redact_output")
     builder.add_edge("generate", "redact_output")

@@ -26,6 +26,19 @@ SMALL_TALK: dict[str, dict[Language, str]] = {
     },
 }
 
+HANDED_OVER: dict[Language, str] = {
+    "en": (
+        "I've passed this to a colleague: ticket #{id}. They will reply to you here in this "
+        "chat; please keep the ticket number for reference."
+    ),
+    "zh": "已为您转接人工客服，工单号 #{id}。同事会在这里回复您，请留意消息并保留工单号。",
+}
+
+HANDOVER_UNAVAILABLE: dict[Language, str] = {
+    "en": "I can't open a ticket right now. Please contact our customer service team directly.",
+    "zh": "暂时无法为您创建工单，请直接联系我们的人工客服。",
+}
+
 CLARIFY: dict[Language, str] = {
     "en": "Just to be sure I understand: is your question about {first} or {second}?",
     "zh": "想确认一下我理解得对不对：您是想咨询{first}，还是{second}？",

@@ -9,10 +9,19 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from graphs.chat.context import TurnContext
-from graphs.chat.messages import CLARIFY, INTENT_NAMES, NO_SOURCE, SMALL_TALK
+from graphs.chat.escalation import PRIORITY, escalation_reason
+from graphs.chat.messages import (
+    CLARIFY,
+    HANDED_OVER,
+    HANDOVER_UNAVAILABLE,
+    INTENT_NAMES,
+    NO_SOURCE,
+    SMALL_TALK,
+)
 from graphs.chat.smalltalk import detect_small_talk
 from graphs.chat.state import ChatState
 from graphs.redaction.streaming import StreamRedactor
+from models.intents import category_of
 from models.language import Language, detect_language, is_cjk, normalise_locale
 from models.llm import ChatMessage, GenerationOptions, Role, astream
 from prompts import load_prompt
@@ -61,6 +70,32 @@ def clarify(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     text = CLARIFY[lang].format(first=first, second=second)
     runtime.stream_writer({"token": text})
     return {**_reply(text, prompt_version="clarify"), "clarified": True}
+
+
+def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    """Hand the conversation to people through a ticket and tell the shopper its number."""
+    context = runtime.context
+    lang = _lang(state)
+    desk = context.services.tickets
+    if desk is None or not context.session_id:
+        runtime.stream_writer({"token": HANDOVER_UNAVAILABLE[lang]})
+        return _reply(HANDOVER_UNAVAILABLE[lang], prompt_version="handover", handoff=True)
+    reason = escalation_reason(state) or "asked_for_person"
+    turn = sum(1 for m in state.get("messages", []) if isinstance(m, HumanMessage))
+    ticket = desk.open_ticket(
+        session_id=context.session_id,
+        summary=state["question"][:2000],
+        category=category_of(state["intent"]["label"]),
+        priority=PRIORITY[reason],
+        idempotency_key=f"{context.session_id}:{turn}",  # a retried turn makes no second ticket
+    )
+    text = HANDED_OVER[lang].format(id=ticket.id)
+    runtime.stream_writer({"token": text})
+    return {
+        **_reply(text, prompt_version="handover", handoff=True),
+        "ticket": {"id": ticket.id, "status": ticket.status},
+        "misses": 0,
+    }
 
 
 def _reply(text: str, *, prompt_version: str, handoff: bool = False) -> dict[str, Any]:
@@ -175,9 +210,13 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
     passages = _fit_passages(
         state.get("passages", []), config.passage_tokens, services.llm.count_tokens
     )
+    misses = state.get("misses", 0) + 1
     if not passages:
         write({"token": NO_SOURCE[lang]})
-        return _reply(NO_SOURCE[lang], prompt_version="no-source", handoff=True)
+        return {
+            **_reply(NO_SOURCE[lang], prompt_version="no-source", handoff=True),
+            "misses": misses,
+        }
 
     messages, prompt_version = build_prompt(state, passages, config.history_turns)
     public_values = services.redactor.values((p["text"] for p in passages), lang)
@@ -194,18 +233,9 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
     answer = "".join(released).strip()
     if not answer:  # the model said nothing: say so rather than send an empty bubble
         write({"token": NO_SOURCE[lang]})
-        return {
-            "answer": NO_SOURCE[lang],
-            "handoff": True,
-            "passages": [],
-            "prompt_version": prompt_version,
-        }
-    return {
-        "answer": answer,
-        "handoff": False,
-        "passages": passages,
-        "prompt_version": prompt_version,
-    }
+        no_answer = _reply(NO_SOURCE[lang], prompt_version=prompt_version, handoff=True)
+        return {**no_answer, "misses": misses}
+    return {**_reply(answer, prompt_version=prompt_version), "passages": passages, "misses": 0}
 
 
 def redact_output(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:

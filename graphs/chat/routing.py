@@ -2,10 +2,13 @@
 
 from typing import Literal
 
+from graphs.chat.escalation import escalation_reason
 from graphs.chat.state import ChatState
 
 
-def after_intent(state: ChatState) -> Literal["small_talk", "retrieve"]:
+def after_intent(state: ChatState) -> Literal["escalate", "small_talk", "retrieve"]:
+    if escalation_reason(state):
+        return "escalate"
     return "small_talk" if state.get("small_talk") else "retrieve"
 
 

@@ -18,6 +18,8 @@ class ChatState(TypedDict, total=False):
     intent_top: list[str]
     needs_clarification: bool
     clarified: bool
+    misses: int
+    ticket: dict[str, Any] | None
     passages: list[dict[str, Any]]
     answer: str
     handoff: bool

@@ -32,6 +32,14 @@ INTENTS: tuple[str, ...] = tuple(sorted(i for group in CATEGORIES.values() for i
 LABELS: tuple[str, ...] = (*INTENTS, OUT_OF_SCOPE)
 
 
+def category_of(label: str) -> str:
+    """The Bitext category of an intent (``OUT_OF_SCOPE`` for anything else)."""
+    for category, intents in CATEGORIES.items():
+        if label in intents:
+            return category
+    return "OUT_OF_SCOPE"
+
+
 @dataclass(frozen=True)
 class IntentScore:
     label: str

@@ -1,5 +1,7 @@
 """The ticket API: lifecycle, 409 on invalid transitions, roles, and replies to the shopper."""
 
+import json
+
 import httpx
 
 
@@ -82,3 +84,30 @@ async def test_invalid_input_and_transitions(
     )
     assert unknown_session.status_code == 422
     assert (await api.get("/v1/tickets")).status_code == 401
+
+
+async def test_asking_for_a_person_in_chat_opens_a_ticket(
+    api: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """Through the real intent model, graph, ticket service and SQLite."""
+    response = await api.post(
+        "/v1/chat/stream", json={"message": "I want to talk to a real person now"}
+    )
+    events = [
+        line.split(":", 1)[1].strip()
+        for line in response.text.splitlines()
+        if line.startswith("event:")
+    ]
+    assert events[:2] == ["session", "intent"] and "ticket" in events and events[-1] == "done"
+    done = json.loads(
+        [line for line in response.text.splitlines() if line.startswith("data:")][-1][5:]
+    )
+    assert done["handoff"] is True and done["ticket_id"] is not None
+    ticket = (await api.get(f"/v1/tickets/{done['ticket_id']}", headers=admin_headers)).json()
+    assert ticket["session_id"] == done["session_id"] and ticket["category"] == "CONTACT"
+    assert ticket["transcript"][0]["content"] == "I want to talk to a real person now"
+
+    ordinary = (
+        await api.post("/v1/chat", json={"message": "Which payment methods do you accept?"})
+    ).json()
+    assert ordinary["ticket_id"] is None

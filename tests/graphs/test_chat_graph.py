@@ -7,11 +7,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graphs.chat.context import ChatConfig, ChatServices, TurnContext
 from graphs.chat.graph import build_chat_graph
-from graphs.chat.messages import CLARIFY, INTENT_NAMES, NO_SOURCE, SMALL_TALK
+from graphs.chat.messages import CLARIFY, HANDED_OVER, INTENT_NAMES, NO_SOURCE, SMALL_TALK
 from graphs.chat.nodes import is_follow_up
 from graphs.redaction.engine import Redactor
 from models.llm import LLMError
-from tests.fakes import FakeRetriever, FixedIntents, ScriptedChatModel, passage
+from tests.fakes import FakeRetriever, FakeTicketDesk, FixedIntents, ScriptedChatModel, passage
 
 RETURNS = passage("Most items can be returned within 30 days of delivery.")
 
@@ -178,3 +178,84 @@ async def test_a_strong_passage_is_answered_even_when_the_intent_is_unsure(
 )
 def test_follow_ups_are_recognised(question: str, follow_up: bool) -> None:
     assert is_follow_up(question) is follow_up
+
+
+def escalation_services(
+    redactor: Redactor, intents: FixedIntents, desk: FakeTicketDesk
+) -> ChatServices:
+    llm = ScriptedChatModel([["should not be called"]])
+    weak = passage("Unrelated.", score=0.1)
+    return ChatServices(llm, FakeRetriever([weak]), redactor, intents, ChatConfig(), tickets=desk)
+
+
+async def run_in_session(
+    graph: Any, svc: ChatServices, message: str, session: str
+) -> tuple[list[str], dict[str, Any]]:
+    tokens: list[str] = []
+    config = {"configurable": {"thread_id": session}}
+    context = TurnContext(svc, message, session_id=session)
+    async for mode, chunk in graph.astream(
+        {}, config, context=context, stream_mode=["custom", "updates"]
+    ):
+        if mode == "custom":
+            tokens.append(chunk["token"])
+    return tokens, (await graph.aget_state(config)).values
+
+
+@pytest.mark.parametrize(
+    ("label", "priority", "category"),
+    [("contact_human_agent", "normal", "CONTACT"), ("complaint", "high", "FEEDBACK")],
+)
+async def test_asking_for_a_person_or_complaining_opens_a_ticket(
+    redactor: Redactor, label: str, priority: str, category: str
+) -> None:
+    desk = FakeTicketDesk()
+    svc = escalation_services(redactor, FixedIntents(label, 0.9), desk)
+    tokens, state = await run_in_session(
+        build_chat_graph(InMemorySaver()), svc, "我要找人工，电话13912345678", "s-9"
+    )
+    assert state["ticket"] == {"id": 1001, "status": "open"} and state["handoff"] is True
+    assert "".join(tokens) == HANDED_OVER["zh"].format(id=1001)
+    assert desk.calls == [
+        {
+            "session_id": "s-9",
+            "summary": "我要找人工，电话[PHONE]",
+            "category": category,
+            "priority": priority,
+        }
+    ]
+
+
+async def test_two_unanswered_turns_in_a_row_escalate_on_the_third(redactor: Redactor) -> None:
+    desk = FakeTicketDesk()
+    svc = escalation_services(redactor, FixedIntents("check_refund_policy", 0.9), desk)
+    graph = build_chat_graph(InMemorySaver())
+    for _ in range(2):
+        _, state = await run_in_session(graph, svc, "Do you rent out tractors?", "s-10")
+        assert state.get("ticket") is None and state["handoff"] is True
+    _, state = await run_in_session(graph, svc, "Do you rent out tractors?", "s-10")
+    assert state["ticket"]["id"] == 1001 and len(desk.calls) == 1
+
+
+async def test_confident_ordinary_questions_do_not_escalate(redactor: Redactor) -> None:
+    desk = FakeTicketDesk()
+    llm = ScriptedChatModel([["Within 30 days [1]."]])
+    svc = ChatServices(
+        llm, FakeRetriever([RETURNS]), redactor, FixedIntents(), ChatConfig(), tickets=desk
+    )
+    _, state = await run_in_session(
+        build_chat_graph(InMemorySaver()), svc, "How long can I return?", "s-11"
+    )
+    assert desk.calls == [] and state.get("ticket") is None and state["handoff"] is False
+
+
+async def test_a_repeated_escalating_turn_reuses_its_ticket(redactor: Redactor) -> None:
+    """The idempotency key is session and turn: retrying a turn makes no second ticket."""
+    desk = FakeTicketDesk()
+    svc = escalation_services(redactor, FixedIntents("contact_human_agent", 0.95), desk)
+    _, first = await run_in_session(build_chat_graph(InMemorySaver()), svc, "human please", "s-12")
+    _, retried = await run_in_session(
+        build_chat_graph(InMemorySaver()), svc, "human please", "s-12"
+    )
+    assert first["ticket"]["id"] == retried["ticket"]["id"]
+    assert len(desk.by_key) == 1
