@@ -148,6 +148,10 @@ async def test_an_unclear_turn_is_clarified_once_instead_of_guessed(redactor: Re
     # still unclear on the next turn: answer from the passages rather than ask again
     tokens, state = await run(graph, svc, "refund")
     assert "".join(tokens) == "Refunds take 5 business days [1]."
+    assert state["clarified"] is False
+    # after an answer, a new unclear question may be clarified again
+    tokens, state = await run(graph, svc, "the other money thing")
+    assert state["clarified"] is True and len(llm.prompts) == 1
 
 
 async def test_a_strong_passage_is_answered_even_when_the_intent_is_unsure(
