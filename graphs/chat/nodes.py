@@ -57,8 +57,7 @@ def classify_intent(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str
 
 def small_talk(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     text = SMALL_TALK[state.get("small_talk") or "greeting"][_lang(state)]
-    runtime.stream_writer({"token": text})
-    return _reply(text, prompt_version="small-talk")
+    return _say(runtime, text, prompt_version="small-talk")
 
 
 def clarify(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -68,8 +67,7 @@ def clarify(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     candidates += [label for label in ("contact_human_agent", "oos") if label not in candidates]
     first, second = (INTENT_NAMES[label][lang] for label in candidates[:2])
     text = CLARIFY[lang].format(first=first, second=second)
-    runtime.stream_writer({"token": text})
-    return {**_reply(text, prompt_version="clarify"), "clarified": True}
+    return {**_say(runtime, text, prompt_version="clarify"), "clarified": True}
 
 
 def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -78,8 +76,7 @@ def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     lang = _lang(state)
     desk = context.services.tickets
     if desk is None or not context.session_id:
-        runtime.stream_writer({"token": HANDOVER_UNAVAILABLE[lang]})
-        return _reply(HANDOVER_UNAVAILABLE[lang], prompt_version="handover", handoff=True)
+        return _say(runtime, HANDOVER_UNAVAILABLE[lang], prompt_version="handover", handoff=True)
     reason = escalation_reason(state) or "asked_for_person"
     turn = sum(1 for m in state.get("messages", []) if isinstance(m, HumanMessage))
     ticket = desk.open_ticket(
@@ -90,12 +87,19 @@ def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
         idempotency_key=f"{context.session_id}:{turn}",  # a retried turn makes no second ticket
     )
     text = HANDED_OVER[lang].format(id=ticket.id)
-    runtime.stream_writer({"token": text})
     return {
-        **_reply(text, prompt_version="handover", handoff=True),
+        **_say(runtime, text, prompt_version="handover", handoff=True),
         "ticket": {"id": ticket.id, "status": ticket.status},
         "misses": 0,
     }
+
+
+def _say(
+    runtime: Runtime[TurnContext], text: str, *, prompt_version: str, handoff: bool = False
+) -> dict[str, Any]:
+    """Stream a text of the assistant's own as the turn's answer."""
+    runtime.stream_writer({"token": text})
+    return _reply(text, prompt_version=prompt_version, handoff=handoff)
 
 
 def _reply(text: str, *, prompt_version: str, handoff: bool = False) -> dict[str, Any]:
@@ -212,11 +216,8 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
     )
     misses = state.get("misses", 0) + 1
     if not passages:
-        write({"token": NO_SOURCE[lang]})
-        return {
-            **_reply(NO_SOURCE[lang], prompt_version="no-source", handoff=True),
-            "misses": misses,
-        }
+        no_source = _say(runtime, NO_SOURCE[lang], prompt_version="no-source", handoff=True)
+        return {**no_source, "misses": misses}
 
     messages, prompt_version = build_prompt(state, passages, config.history_turns)
     public_values = services.redactor.values((p["text"] for p in passages), lang)
@@ -232,16 +233,17 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
         write({"token": tail})
     answer = "".join(released).strip()
     if not answer:  # the model said nothing: say so rather than send an empty bubble
-        write({"token": NO_SOURCE[lang]})
-        no_answer = _reply(NO_SOURCE[lang], prompt_version=prompt_version, handoff=True)
+        no_answer = _say(runtime, NO_SOURCE[lang], prompt_version=prompt_version, handoff=True)
         return {**no_answer, "misses": misses}
     return {**_reply(answer, prompt_version=prompt_version), "passages": passages, "misses": 0}
 
 
 def redact_output(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     """Redact the whole answer once more before it is stored (streamed pieces already were)."""
-    services = runtime.context.services
+    redactor = runtime.context.services.redactor
     lang = _lang(state)
-    public_values = services.redactor.values((p["text"] for p in state.get("passages", [])), lang)
-    answer = services.redactor.redact(state.get("answer", ""), lang, allow=public_values).text
+    answer = state.get("answer", "")
+    if redactor.analyze(answer, lang):  # only then are the passages' public values needed
+        public_values = redactor.values((p["text"] for p in state.get("passages", [])), lang)
+        answer = redactor.redact(answer, lang, allow=public_values).text
     return {"answer": answer, "messages": [AIMessage(answer)]}

@@ -1,6 +1,7 @@
 """Tickets for agents: create, list, read with replies and transcript, update, reply."""
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
@@ -20,6 +21,7 @@ from app.services.tickets import (
 from app.services.transcripts import TranscriptStore
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+T = TypeVar("T")
 
 
 class TicketCreate(BaseModel):
@@ -65,9 +67,10 @@ def ticket_view(ticket: Ticket) -> dict[str, Any]:
     }
 
 
-async def _get(service: TicketService, ticket_id: int) -> Ticket:
+async def _call(ticket_id: int, action: Callable[[], T]) -> T:
+    """Run a ticket-service call off the event loop; a missing ticket is a 404."""
     try:
-        return await run_in_threadpool(service.get, ticket_id)
+        return await run_in_threadpool(action)
     except TicketNotFound:
         raise ApiError(404, "ticket_not_found", id=ticket_id) from None
 
@@ -100,7 +103,7 @@ async def list_tickets(
 @router.get("/{ticket_id}")
 async def read_ticket(ticket_id: int, container: ContainerDep, _key: AgentKey) -> dict[str, Any]:
     service = _service(container)
-    ticket = await _get(service, ticket_id)
+    ticket = await _call(ticket_id, lambda: service.get(ticket_id))
     replies = await run_in_threadpool(service.replies, ticket_id)
     transcript = (
         await run_in_threadpool(TranscriptStore(container.engine).messages, ticket.session_id)
@@ -131,16 +134,16 @@ async def update_ticket(
     ticket_id: int, body: TicketUpdate, container: ContainerDep, _key: AgentKey
 ) -> dict[str, Any]:
     service = _service(container)
-    await _get(service, ticket_id)
     try:
-        ticket = await run_in_threadpool(
+        ticket = await _call(
+            ticket_id,
             lambda: service.update(
                 ticket_id,
                 status=body.status,
                 assignee=body.assignee,
                 priority=body.priority,
                 unassign="assignee" in body.model_fields_set and body.assignee is None,
-            )
+            ),
         )
     except InvalidTransition as exc:
         raise ApiError(
@@ -154,9 +157,9 @@ async def reply(
     ticket_id: int, body: ReplyCreate, container: ContainerDep, key: AgentKey
 ) -> dict[str, Any]:
     service = _service(container)
-    await _get(service, ticket_id)
-    created = await run_in_threadpool(
-        service.reply, ticket_id, key.name or key.prefix, body.body, body.public
+    created = await _call(
+        ticket_id,
+        lambda: service.reply(ticket_id, key.name or key.prefix, body.body, body.public),
     )
     return {
         "id": created.id,
