@@ -59,6 +59,12 @@ def _eval_intents(args: argparse.Namespace) -> int:
     return run_intents(args)
 
 
+def _eval_escalation(args: argparse.Namespace) -> int:
+    from evals.run import run_escalation
+
+    return run_escalation(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kefu", description="Kefu AI customer service")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -86,6 +92,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_intent_arguments(intents)
     intents.set_defaults(handler=_eval_intents)
+    escalation = eval_commands.add_parser(
+        "escalation", help="hand-over precision and recall on labelled conversations"
+    )
+    from evals.run import add_escalation_arguments
+
+    add_escalation_arguments(escalation)
+    escalation.set_defaults(handler=_eval_escalation)
     return parser
 
 

@@ -1,5 +1,6 @@
 """Builds Kefu's heavy singletons once: database, models, knowledge store, chat graph."""
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -14,8 +15,10 @@ from app.db.models import Role
 from app.services.catalog import SqlDocumentCatalog
 from app.services.chat import ChatService
 from app.services.keys import ensure_api_key
+from app.services.orders import create_order_lookup
 from app.services.tickets import SlaPolicy, TicketDeskAdapter, TicketService
 from app.services.transcripts import TranscriptStore
+from app.services.webhooks import WebhookDispatcher, WebhookOutbox
 from graphs.chat.context import ChatConfig, ChatServices
 from graphs.chat.graph import build_chat_graph
 from graphs.redaction.engine import Redactor
@@ -70,7 +73,9 @@ def build_knowledge(settings: Settings) -> Container:
     )
     catalog = SqlDocumentCatalog(engine)
     tickets = TicketService(
-        engine, SlaPolicy(settings.sla_first_response_minutes, settings.sla_resolution_minutes)
+        engine,
+        SlaPolicy(settings.sla_first_response_minutes, settings.sla_resolution_minutes),
+        WebhookOutbox(urls=tuple(settings.webhook_urls)),
     )
     pipeline = IngestPipeline(
         store=store,
@@ -133,6 +138,12 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
         redactor=Redactor(),
         intents=container.intents,
         tickets=TicketDeskAdapter(tickets) if (tickets := container.tickets) else None,
+        orders=create_order_lookup(
+            settings.orders,
+            token=settings.orders_token,
+            timeout_seconds=settings.orders_timeout_seconds,
+            retries=settings.orders_retries,
+        ),
         config=ChatConfig(
             top_k=settings.retrieval_top_k,
             min_score=settings.retrieval_min_score,
@@ -141,6 +152,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             history_turns=settings.history_turns,
             max_answer_tokens=settings.llm_max_answer_tokens,
             temperature=settings.llm_temperature,
+            order_id_pattern=settings.order_id_pattern,
         ),
     )
     async with open_checkpointer(settings.resolved_checkpoint_url) as checkpointer:
@@ -149,7 +161,24 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
         logger.info(
             "Kefu ready: llm=%s embedder=%s", container.llm.name, container.store.embedder.name
         )
+        dispatcher = asyncio.create_task(deliver_webhooks(settings, container.engine))
         try:
             yield container
         finally:
+            dispatcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await dispatcher
             container.engine.dispose()
+
+
+async def deliver_webhooks(settings: Settings, engine: Engine) -> None:
+    """The webhook dispatcher of this worker (each worker runs one; rows are claimed)."""
+    if not settings.webhook_urls:
+        return
+    await WebhookDispatcher(
+        engine,
+        settings.webhook_secret,
+        max_attempts=settings.webhook_max_attempts,
+        backoff_seconds=settings.webhook_backoff_seconds,
+        timeout_seconds=settings.webhook_timeout_seconds,
+    ).run()

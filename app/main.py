@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api.routes import chat, documents, health, intents, sessions, tickets, web
+from app.api.routes import chat, documents, health, intents, sessions, tickets, web, webhooks
 from app.container import build_container
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
@@ -27,6 +27,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Kefu", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
-    for module in (health, chat, sessions, intents, documents, tickets, web):
+    for module in (health, chat, sessions, intents, documents, tickets, webhooks, web):
         app.include_router(module.router)
     return app

@@ -96,3 +96,72 @@ def _run_intents(args: argparse.Namespace) -> int:
         print(f"accuracy {result.accuracy:.4f} is below {args.min_accuracy}", file=sys.stderr)
         return 1
     return 0
+
+
+DEFAULT_ESCALATION_DATA = Path(__file__).resolve().parent / "data" / "escalation.jsonl"
+DEMO_KB = Path(__file__).resolve().parent.parent / "kb" / "demo"
+
+
+def add_escalation_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=DEFAULT_ESCALATION_DATA, help="JSONL")
+    parser.add_argument("--kb", type=Path, default=DEMO_KB, help="knowledge base folder")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--min-recall", type=float, help="exit 1 below this recall")
+
+
+def run_escalation(args: argparse.Namespace) -> int:
+    """Ingests --kb into a throw-away data folder and talks through every conversation with
+    the configured stack (the bundled LLM by default)."""
+    import asyncio
+    import tempfile
+
+    from app.container import build_container
+    from app.core.config import Settings
+    from app.core.metrics import REGISTRY
+    from evals.escalation import evaluate as evaluate_escalation
+    from evals.escalation import read_conversations
+
+    try:
+        conversations = read_conversations(args.data)
+    except (OSError, ValueError) as exc:
+        print(f"kefu eval escalation: {exc}", file=sys.stderr)
+        return 2
+
+    def tool_count(outcome: str) -> float:
+        return sum(
+            REGISTRY.get_sample_value("kefu_tool_calls_total", {"tool": tool, "outcome": outcome})
+            or 0.0
+            for tool in ("create_ticket", "request_human")
+        )
+
+    async def main() -> dict[str, object]:
+        with tempfile.TemporaryDirectory(prefix="kefu-eval-") as data_dir:
+            settings = Settings(data_dir=Path(data_dir), webhook_urls=[])
+            async with build_container(settings) as container:
+                container.pipeline.ingest_paths([args.kb])
+                assert container.chat is not None
+                before = tool_count("model"), tool_count("fallback")
+                report = await evaluate_escalation(container.chat, conversations)
+                summary = report.summary()
+                summary["tool_arguments_from_model"] = tool_count("model") - before[0]
+                summary["tool_arguments_fallback"] = tool_count("fallback") - before[1]
+                return summary
+
+    summary = asyncio.run(main())
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        print(
+            f"n={summary['n']} precision={summary['precision']} recall={summary['recall']} "
+            f"accuracy={summary['accuracy']} tool_turn_p50={summary['tool_turn_seconds_p50']}s "
+            f"tool_turn_p95={summary['tool_turn_seconds_p95']}s"
+        )
+        for lang, rates in summary["by_language"].items():  # type: ignore[attr-defined]
+            print(f"  {lang}: {rates}")
+        for wrong in summary["wrong"]:  # type: ignore[attr-defined]
+            print(f"  wrong: {wrong['id']} ({wrong['why']}) must_escalate={wrong['must_escalate']}")
+    recall = float(summary["recall"])  # type: ignore[arg-type]
+    if args.min_recall is not None and recall < args.min_recall:
+        print(f"recall {recall:.4f} is below {args.min_recall}", file=sys.stderr)
+        return 1
+    return 0

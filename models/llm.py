@@ -8,7 +8,7 @@ A provider is chosen by a spec string, ``llamacpp:/path/model.gguf`` or
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -29,6 +29,8 @@ class GenerationOptions:
     max_tokens: int = 320
     temperature: float = 0.1
     stop: tuple[str, ...] = ()
+    # When set, the reply is constrained to JSON matching this schema (a tool call's arguments).
+    json_schema: Mapping[str, Any] | None = None
 
 
 class LLMError(RuntimeError):
@@ -95,6 +97,11 @@ class LlamaCppChatModel:
                     max_tokens=options.max_tokens,
                     temperature=options.temperature,
                     stop=list(options.stop) or None,
+                    response_format=(
+                        {"type": "json_object", "schema": dict(options.json_schema)}
+                        if options.json_schema is not None
+                        else None
+                    ),
                     stream=True,
                 )
                 for chunk in chunks:
@@ -134,6 +141,11 @@ class OpenAICompatibleChatModel:
         }
         if options.stop:
             body["stop"] = list(options.stop)
+        if options.json_schema is not None:  # llama.cpp server and vLLM turn this into a grammar
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "arguments", "schema": dict(options.json_schema)},
+            }
         try:
             with self._client.stream(
                 "POST", f"{self._base_url}/chat/completions", json=body
@@ -219,3 +231,10 @@ def create_chat_model(
         f"Unknown LLM spec {spec!r}: use llamacpp:/path/model.gguf "
         "or openai-compatible:http(s)://host:port/v1"
     )
+
+
+async def acomplete(
+    model: ChatModel, messages: Sequence[ChatMessage], options: GenerationOptions
+) -> str:
+    """The whole reply at once (tool-call arguments, which are not streamed to the shopper)."""
+    return "".join([piece async for piece in astream(model, messages, options)])

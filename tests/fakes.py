@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from graphs.chat.context import OpenedTicket
+from graphs.chat.orders import OrderServiceUnavailable
 from ingest.store import Passage
 from models.embedder import Vectors
 from models.intents import IntentResult, IntentScore
@@ -22,10 +23,17 @@ class ScriptedChatModel:
     name: str = "scripted"
     prompts: list[list[ChatMessage]] = field(default_factory=list)
     fail: bool = False
+    # The reply to a constrained (tool-argument) call; answers and tool calls are scripted apart.
+    tool_reply: str = "{}"
+    tool_prompts: list[list[ChatMessage]] = field(default_factory=list)
 
     def stream(
         self, messages: Sequence[ChatMessage], options: GenerationOptions, cancel: threading.Event
     ) -> Iterator[str]:
+        if options.json_schema is not None:
+            self.tool_prompts.append(list(messages))
+            yield self.tool_reply
+            return
         self.prompts.append(list(messages))
         if self.fail:
             raise LLMError("scripted failure")
@@ -116,11 +124,19 @@ class FixedIntents:
 class FakeTicketDesk:
     """Opens numbered tickets, one per idempotency key, and records the calls."""
 
-    calls: list[dict[str, str]] = field(default_factory=list)
+    calls: list[dict[str, str | None]] = field(default_factory=list)
     by_key: dict[str, int] = field(default_factory=dict)
 
     def open_ticket(
-        self, *, session_id: str, summary: str, category: str, priority: str, idempotency_key: str
+        self,
+        *,
+        session_id: str,
+        summary: str,
+        category: str,
+        priority: str,
+        idempotency_key: str,
+        customer_id: str | None = None,
+        order_id: str | None = None,
     ) -> OpenedTicket:
         self.calls.append(
             {
@@ -128,7 +144,16 @@ class FakeTicketDesk:
                 "summary": summary,
                 "category": category,
                 "priority": priority,
+                "order_id": order_id,
             }
         )
         number = self.by_key.setdefault(idempotency_key, 1000 + len(self.by_key) + 1)
         return OpenedTicket(number, "open")
+
+
+@dataclass
+class DownOrderSystem:
+    """An order system that cannot be reached."""
+
+    def get_order(self, order_id: str, customer_id: str | None = None) -> None:
+        raise OrderServiceUnavailable("connection refused")

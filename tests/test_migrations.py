@@ -5,12 +5,14 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, inspect
+from alembic import command
+from sqlalchemy import Engine, inspect, text
 from sqlmodel import Session, select
 
-from app.core.db import create_db_engine, migrate
+from app.core.db import alembic_config, create_db_engine, migrate
 from app.db.models import ApiKey, Role
 from app.services.keys import create_api_key, find_api_key
+from app.services.transcripts import TranscriptStore
 
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -54,4 +56,40 @@ def test_sqlite(tmp_path: object) -> None:
 def test_postgresql(postgres_url: str) -> None:
     engine = create_db_engine(postgres_url)
     _check(engine)
+    engine.dispose()
+
+
+def _upgrade_keeps_sessions_and_their_agent_replies(engine: Engine) -> None:
+    command.upgrade(alembic_config(engine), "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chat_sessions (id, locale, created_at, updated_at) "
+                "VALUES ('s-old', 'zh', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+            )
+        )
+        for role, content in (("shopper", "台灯坏了"), ("agent", "已为您补发")):
+            connection.execute(
+                text(
+                    "INSERT INTO session_messages (session_id, role, content, created_at) "
+                    "VALUES ('s-old', :role, :content, '2026-11-01 10:00:00')"
+                ),
+                {"role": role, "content": content},
+            )
+    migrate(engine)
+    store = TranscriptStore(engine)
+    assert [m.content for m in store.messages("s-old")] == ["台灯坏了", "已为您补发"]
+    assert store.take_agent_messages("s-old") == []  # replied before the upgrade: not re-sent
+
+
+def test_sqlite_upgrade_from_0002(tmp_path: object) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path}/old.db")
+    _upgrade_keeps_sessions_and_their_agent_replies(engine)
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_postgresql_upgrade_from_0002(postgres_url: str) -> None:
+    engine = create_db_engine(postgres_url)
+    _upgrade_keeps_sessions_and_their_agent_replies(engine)
     engine.dispose()

@@ -1,12 +1,14 @@
 """The one Settings object. Defaults run the embedded stack on one machine."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from graphs.chat.orders import DEFAULT_ORDER_ID_PATTERN
 from models.bundled import DEFAULT_LLM
 from models.intents import SHIPPED_MODEL as INTENT_ARTIFACT
 
@@ -60,6 +62,27 @@ class Settings(BaseSettings):
         {"urgent": 240, "high": 1440, "normal": 4320, "low": 10080},
         description="minutes to resolution, per ticket priority (JSON)",
     )
+    orders: str = Field(
+        "demo",
+        description="order look-ups: demo (seeded store), none, or the shop's http(s) base URL",
+    )
+    orders_token: str = Field("", description="bearer token for the shop's order system")
+    orders_timeout_seconds: float = Field(3.0, gt=0, description="order system request timeout")
+    orders_retries: int = Field(2, ge=0, le=10, description="retries when the order system fails")
+    order_id_pattern: str = Field(
+        DEFAULT_ORDER_ID_PATTERN,
+        description="regular expression of the shop's order numbers (never matching card numbers)",
+    )
+    webhook_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="comma-separated receivers of ticket.created / ticket.updated events",
+    )
+    webhook_secret: str = Field("", description="HMAC-SHA256 key signing every webhook")
+    webhook_max_attempts: int = Field(8, ge=1, le=50, description="tries before a delivery fails")
+    webhook_backoff_seconds: float = Field(
+        5.0, gt=0, description="wait before the first retry; doubles each time (max 1 h)"
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, description="webhook request timeout")
     chunk_tokens: int = Field(220, ge=32, description="target chunk size in tokens")
     chunk_overlap_tokens: int = Field(30, ge=0, description="overlap between chunks in tokens")
     retrieval_top_k: int = Field(4, ge=1, le=20)
@@ -79,6 +102,31 @@ class Settings(BaseSettings):
             PLACEHOLDER_SECRETS - {""}
         ):
             raise ValueError("KEFU_BOOTSTRAP_ADMIN_KEY is a placeholder; set a real secret")
+        return self
+
+    @field_validator("webhook_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [url.strip() for url in value.split(",") if url.strip()]
+        return value
+
+    @field_validator("order_id_pattern")
+    @classmethod
+    def _valid_pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"KEFU_ORDER_ID_PATTERN is not a regular expression: {exc}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> "Settings":
+        for url in self.webhook_urls:
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"KEFU_WEBHOOK_URLS: {url!r} is not an http(s) URL")
+        if self.webhook_urls and len(self.webhook_secret) < 16:
+            raise ValueError("KEFU_WEBHOOK_SECRET of at least 16 characters is needed for webhooks")
         return self
 
     @model_validator(mode="after")

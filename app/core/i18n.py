@@ -58,6 +58,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "A ticket cannot go from {current} to {wanted}.",
         "zh": "工单不能从 {current} 状态变为 {wanted}。",
     },
+    "delivery_not_found": {
+        "en": "No webhook delivery with id {id}.",
+        "zh": "找不到编号为 {id} 的 Webhook 投递记录。",
+    },
+    "delivery_already_delivered": {
+        "en": "Webhook delivery {id} was already delivered.",
+        "zh": "编号为 {id} 的 Webhook 已投递成功，无需重试。",
+    },
     "internal_error": {
         "en": "Something went wrong on our side. Please try again.",
         "zh": "服务器出了点问题，请稍后再试。",

@@ -20,3 +20,9 @@ TURN_SECONDS = Histogram(
 DOCUMENTS_INGESTED = Counter(
     "kefu_documents_ingested", "Documents ingested by status", ["status"], registry=REGISTRY
 )
+TOOL_CALLS = Counter(
+    "kefu_tool_calls",
+    "Tool calls of chat turns by tool and outcome",
+    ["tool", "outcome"],
+    registry=REGISTRY,
+)

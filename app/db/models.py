@@ -64,6 +64,8 @@ class ChatSession(SQLModel, table=True):
     locale: str = Field(default="en", max_length=8)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # The last agent message already sent on the session's stream.
+    agent_cursor: int = 0
 
 
 class SessionMessage(SQLModel, table=True):
@@ -133,3 +135,33 @@ class TicketReply(SQLModel, table=True):
     body: str
     public: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class DeliveryStatus(StrEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One webhook event for one receiver: the outbox row and its delivery log at once."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event: str = Field(max_length=64)
+    url: str = Field(max_length=2000)
+    payload: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
+    status: DeliveryStatus = Field(
+        default=DeliveryStatus.pending,
+        sa_column=Column(
+            SqlEnum(DeliveryStatus, native_enum=False, length=16), nullable=False, index=True
+        ),
+    )
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    locked_until: datetime | None = None
+    last_status_code: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    delivered_at: datetime | None = None

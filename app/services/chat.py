@@ -13,7 +13,7 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from app.core.i18n import message
-from app.core.metrics import CHAT_TURNS, FIRST_TOKEN_SECONDS, TURN_SECONDS
+from app.core.metrics import CHAT_TURNS, FIRST_TOKEN_SECONDS, TOOL_CALLS, TURN_SECONDS
 from app.services.transcripts import TranscriptStore
 from graphs.chat.context import ChatServices, TurnContext
 from models.language import Language, normalise_locale
@@ -44,6 +44,13 @@ def source_item(passage: dict[str, Any]) -> dict[str, Any]:
         "chunk_id": passage["chunk_id"],
         "score": passage["score"],
     }
+
+
+def _outcome(call: dict[str, Any]) -> str:
+    """`model` / `fallback` for arguments the model wrote; the look-up's result otherwise."""
+    if "from_model" in call:
+        return "model" if call["from_model"] else "fallback"
+    return str(call.get("outcome", "done"))
 
 
 class ChatService:
@@ -77,6 +84,11 @@ class ChatService:
         await run_in_threadpool(
             self._transcripts.touch_session, session_id, request.customer_id, lang
         )
+        for reply in await run_in_threadpool(self._transcripts.take_agent_messages, session_id):
+            yield ChatEvent(
+                "agent_message",
+                {"id": reply.id, "text": reply.content, "created_at": reply.created_at.isoformat()},
+            )
         state: dict[str, Any] = {}
         first_token_at: float | None = None
         try:
@@ -84,7 +96,11 @@ class ChatService:
                 {},
                 {"configurable": {"thread_id": session_id}},
                 context=TurnContext(
-                    self._services, request.message, request.locale, session_id=session_id
+                    self._services,
+                    request.message,
+                    request.locale,
+                    session_id=session_id,
+                    customer_id=request.customer_id,
                 ),
                 stream_mode=["custom", "updates"],
             ):
@@ -94,13 +110,16 @@ class ChatService:
                         FIRST_TOKEN_SECONDS.observe(first_token_at - started)
                     yield ChatEvent("token", {"text": chunk["token"]})
                     continue
-                for node, update in chunk.items():
-                    state.update(update or {})
+                for node, changed in chunk.items():
+                    update: dict[str, Any] = changed or {}
+                    state.update(update)
                     if node == "redact_input":
                         lang = "zh" if update["lang"] == "zh" else "en"
                     elif node == "classify_intent":
                         yield ChatEvent("intent", update["intent"])
-                    elif node == "escalate" and update.get("ticket"):
+                    for call in update.get("tool_calls") or []:
+                        TOOL_CALLS.labels(call["name"], _outcome(call)).inc()
+                    if node == "escalate" and update.get("ticket"):
                         yield ChatEvent("ticket", update["ticket"])
         except (asyncio.CancelledError, GeneratorExit):
             CHAT_TURNS.labels("cancelled").inc()  # the client went away; generation stops
@@ -145,5 +164,6 @@ class ChatService:
                 "handoff": bool(state.get("handoff")),
                 "lang": lang,
                 "prompt_version": state.get("prompt_version"),
+                "tools": [call["name"] for call in state.get("tool_calls") or []],
             },
         )

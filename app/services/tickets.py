@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.models import (
     SessionMessage,
@@ -18,6 +18,7 @@ from app.db.models import (
     TicketStatus,
     utcnow,
 )
+from app.services.webhooks import WebhookOutbox
 from graphs.chat.context import OpenedTicket
 
 # Which status may follow which; reopening a resolved or closed ticket returns it to `open`.
@@ -94,25 +95,92 @@ class TicketDeskAdapter:
         self._service = service
 
     def open_ticket(
-        self, *, session_id: str, summary: str, category: str, priority: str, idempotency_key: str
+        self,
+        *,
+        session_id: str,
+        summary: str,
+        category: str,
+        priority: str,
+        idempotency_key: str,
+        customer_id: str | None = None,
+        order_id: str | None = None,
     ) -> OpenedTicket:
-        ticket, _created = self._service.create(
+        ticket, created = self._service.hand_over(
             NewTicket(
                 summary=summary,
                 category=category,
                 priority=TicketPriority(priority),
                 session_id=session_id,
+                customer_id=customer_id,
+                order_id=order_id,
                 idempotency_key=idempotency_key,
             )
         )
         assert ticket.id is not None
-        return OpenedTicket(ticket.id, ticket.status.value)
+        return OpenedTicket(ticket.id, ticket.status.value, created)
+
+
+PRIORITY_RANK = {p: i for i, p in enumerate(TicketPriority)}
+ACTIVE = (TicketStatus.open, TicketStatus.pending)
+ASSISTANT_AUTHOR = "assistant"
 
 
 class TicketService:
-    def __init__(self, engine: Engine, sla: SlaPolicy) -> None:
+    def __init__(self, engine: Engine, sla: SlaPolicy, outbox: WebhookOutbox | None = None) -> None:
         self._engine = engine
         self._sla = sla
+        self._outbox = outbox or WebhookOutbox(urls=())
+
+    def hand_over(self, new: NewTicket) -> tuple[Ticket, bool]:
+        """A hand-over from the chat: the session's active ticket gets the new request as an
+        internal note (and the higher priority), else a new ticket is opened."""
+        if new.idempotency_key and (found := self._by_key(new.idempotency_key)) is not None:
+            return found, True  # a retried turn: the ticket that turn created
+        active = self._active_for_session(new.session_id) if new.session_id else None
+        if active is None:
+            return self.create(new)
+        with Session(self._engine) as session:
+            ticket = session.get(Ticket, active.id)
+            assert ticket is not None
+            now = utcnow()
+            changes = ["note"]
+            session.add(
+                TicketReply(
+                    ticket_id=ticket.id or 0,
+                    author=ASSISTANT_AUTHOR,
+                    body=new.summary,
+                    public=False,
+                    created_at=now,
+                )
+            )
+            if PRIORITY_RANK[new.priority] > PRIORITY_RANK[ticket.priority]:
+                self._set_priority(ticket, new.priority)
+                changes.append("priority")
+            if ticket.status is TicketStatus.pending:  # the shopper wrote: agents' turn again
+                ticket.status = TicketStatus.open
+                changes.append("status")
+            ticket.order_id = ticket.order_id or new.order_id
+            ticket.updated_at = now
+            session.add(ticket)
+            self._outbox.add(session, "ticket.updated", ticket, changes)
+            session.commit()
+            session.refresh(ticket)
+            return ticket, False
+
+    def _active_for_session(self, session_id: str) -> Ticket | None:
+        with Session(self._engine) as session:
+            return session.exec(
+                select(Ticket)
+                .where(Ticket.session_id == session_id)
+                .where(col(Ticket.status).in_(ACTIVE))
+                .order_by(col(Ticket.id).desc())
+            ).first()
+
+    def _set_priority(self, ticket: Ticket, priority: TicketPriority) -> None:
+        ticket.priority = priority
+        ticket.first_response_due, ticket.resolution_due = self._sla.due(
+            priority, _aware(ticket.created_at)
+        )
 
     def create(self, new: NewTicket) -> tuple[Ticket, bool]:
         """The ticket and whether it was created; a repeated idempotency key returns the first."""
@@ -136,6 +204,7 @@ class TicketService:
         with Session(self._engine) as session:
             session.add(ticket)
             try:
+                self._outbox.add(session, "ticket.created", ticket, ["created"])
                 session.commit()
             except IntegrityError:  # the same key raced in: the other request's ticket wins
                 session.rollback()
@@ -182,23 +251,26 @@ class TicketService:
             if ticket is None:
                 raise TicketNotFound(ticket_id)
             now = utcnow()
+            changes = []
             if status is not None and status != ticket.status:
                 if status not in TRANSITIONS[ticket.status]:
                     raise InvalidTransition(ticket.status, status)
                 ticket.status = status
+                changes.append("status")
                 if status is TicketStatus.resolved:
                     ticket.resolved_at = now
                 elif status is TicketStatus.open:
                     ticket.resolved_at = None  # reopened: the resolution clock runs again
-            if assignee is not None or unassign:
+            if (assignee is not None or unassign) and assignee != ticket.assignee:
                 ticket.assignee = assignee
+                changes.append("assignee")
             if priority is not None and priority != ticket.priority:
-                ticket.priority = priority
-                ticket.first_response_due, ticket.resolution_due = self._sla.due(
-                    priority, _aware(ticket.created_at)
-                )
+                self._set_priority(ticket, priority)
+                changes.append("priority")
             ticket.updated_at = now
             session.add(ticket)
+            if changes:
+                self._outbox.add(session, "ticket.updated", ticket, changes)
             session.commit()
             session.refresh(ticket)
             return ticket
@@ -225,6 +297,8 @@ class TicketService:
                     )
             ticket.updated_at = now
             session.add(ticket)
+            change = "public_reply" if public else "internal_note"
+            self._outbox.add(session, "ticket.updated", ticket, [change])
             session.commit()
             session.refresh(reply)
             return reply

@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.models import ChatSession, SessionMessage, utcnow
 
@@ -50,6 +50,27 @@ class TranscriptStore:
                 )
             )
             session.commit()
+
+    def take_agent_messages(self, session_id: str) -> list[SessionMessage]:
+        """Agent messages the session's stream has not shown yet; they count as shown now."""
+        with Session(self._engine, expire_on_commit=False) as session:
+            row = session.get(ChatSession, session_id)
+            if row is None:
+                return []
+            fresh = list(
+                session.exec(
+                    select(SessionMessage)
+                    .where(SessionMessage.session_id == session_id)
+                    .where(SessionMessage.role == "agent")
+                    .where(col(SessionMessage.id) > row.agent_cursor)
+                    .order_by(col(SessionMessage.id))
+                ).all()
+            )
+            if fresh:
+                row.agent_cursor = max(m.id or 0 for m in fresh)
+                session.add(row)
+                session.commit()
+            return fresh
 
     def exists(self, session_id: str) -> bool:
         with Session(self._engine) as session:

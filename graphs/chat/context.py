@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from graphs.chat.orders import DEFAULT_ORDER_ID_PATTERN, OrderLookup
 from graphs.redaction.engine import Redactor
 from models.intents import IntentClassifier
 from models.llm import ChatModel
@@ -42,10 +43,15 @@ class Retriever(Protocol):
 class OpenedTicket:
     id: int
     status: str
+    created: bool = True
 
 
 class TicketDesk(Protocol):
-    """Where hand-overs to people go (the app passes its ticket service)."""
+    """Where hand-overs to people go (the app passes its ticket service).
+
+    A session has at most one active ticket: while one is open or pending, a new hand-over
+    adds to it (and may raise its priority) instead of opening a second one.
+    """
 
     def open_ticket(
         self,
@@ -55,6 +61,8 @@ class TicketDesk(Protocol):
         category: str,
         priority: str,
         idempotency_key: str,
+        customer_id: str | None = None,
+        order_id: str | None = None,
     ) -> OpenedTicket: ...
 
 
@@ -68,6 +76,7 @@ class ChatConfig:
     history_turns: int = 3
     max_answer_tokens: int = 320
     temperature: float = 0.1
+    order_id_pattern: str = DEFAULT_ORDER_ID_PATTERN
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,7 @@ class ChatServices:
     intents: IntentClassifier
     config: ChatConfig
     tickets: TicketDesk | None = None
+    orders: OrderLookup | None = None
 
 
 @dataclass(frozen=True)
@@ -86,3 +96,4 @@ class TurnContext:
     message: str
     locale: str | None = None
     session_id: str = ""
+    customer_id: str | None = None

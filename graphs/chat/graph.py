@@ -1,8 +1,9 @@
 """Wiring of the chat graph.
 
 redact_input -> classify_intent -> retrieve -> generate -> redact_output
-                                 \\-> small_talk   \\-> clarify
-                                 \\-> escalate (a ticket for people)
+                                 |-> small_talk   |-> clarify
+                                 |-> order_status |-> escalate
+                                 |-> escalate (a ticket for people, through a tool call)
 """
 
 from typing import Any
@@ -15,6 +16,7 @@ from graphs.chat.nodes import (
     classify_intent,
     escalate,
     generate,
+    order_status,
     redact_input,
     redact_output,
     retrieve,
@@ -30,6 +32,7 @@ def build_chat_graph(checkpointer: Any = None) -> Any:
     builder.add_node("classify_intent", classify_intent)
     builder.add_node("escalate", escalate)
     builder.add_node("small_talk", small_talk)
+    builder.add_node("order_status", order_status)
     builder.add_node("retrieve", retrieve)
     builder.add_node("clarify", clarify)
     builder.add_node("generate", generate)
@@ -40,6 +43,7 @@ def build_chat_graph(checkpointer: Any = None) -> Any:
     builder.add_conditional_edges("retrieve", after_retrieve)
     builder.add_edge("escalate", "redact_output")
     builder.add_edge("small_talk", "redact_output")
+    builder.add_edge("order_status", "redact_output")
     builder.add_edge("clarify", "redact_output")
     builder.add_edge("generate", "redact_output")
     builder.add_edge("redact_output", END)

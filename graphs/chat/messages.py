@@ -24,6 +24,10 @@ SMALL_TALK: dict[str, dict[Language, str]] = {
         "en": "Thank you for contacting us. Have a nice day!",
         "zh": "感谢您的咨询，祝您生活愉快！",
     },
+    "declined": {
+        "en": "All right. Is there anything else I can help you with?",
+        "zh": "好的。还有其他可以帮您的吗？",
+    },
 }
 
 HANDED_OVER: dict[Language, str] = {
@@ -32,6 +36,41 @@ HANDED_OVER: dict[Language, str] = {
         "chat; please keep the ticket number for reference."
     ),
     "zh": "已为您转接人工客服，工单号 #{id}。同事会在这里回复您，请留意消息并保留工单号。",
+}
+
+TICKET_UPDATED: dict[Language, str] = {
+    "en": (
+        "I've added this to your open ticket #{id}, and a colleague will reply to you here "
+        "in this chat."
+    ),
+    "zh": "已将情况补充到您正在处理的工单 #{id}，同事会在这里回复您。",
+}
+
+ASK_ORDER_ID: dict[Language, str] = {
+    "en": (
+        "I can check that for you. What is your order number? You'll find it in your order "
+        "confirmation or under My orders."
+    ),
+    "zh": "我来帮您查询。请告诉我您的订单号，可以在下单确认信息或“我的订单”中找到。",
+}
+
+ORDER_NOT_FOUND: dict[Language, str] = {
+    "en": (
+        "I couldn't find an order with the number {order_id} for you. Could you check the "
+        "number and send it again?"
+    ),
+    "zh": "没有查到订单号为 {order_id} 的订单，请核对订单号后再发给我。",
+}
+
+ORDER_SERVICE_DOWN: dict[Language, str] = {
+    "en": (
+        "I can't reach our order system right now, so I can't see order {order_id}. Please try "
+        "again in a few minutes, or I can connect you with a human colleague."
+    ),
+    "zh": (
+        "订单系统暂时无法访问，查不到订单 {order_id} 的状态。"
+        "请稍后再试，或者我可以为您转接人工客服。"
+    ),
 }
 
 HANDOVER_UNAVAILABLE: dict[Language, str] = {
@@ -73,4 +112,33 @@ INTENT_NAMES: dict[str, dict[Language, str]] = {
     "track_order": {"en": "where your order is", "zh": "查询订单物流"},
     "track_refund": {"en": "the status of a refund", "zh": "退款进度"},
     "oos": {"en": "something else", "zh": "其他问题"},
+}
+
+# Why a colleague takes over, as told to the model that writes the ticket.
+ESCALATION_REASONS: dict[str, dict[Language, str]] = {
+    "asked_for_person": {
+        "en": "the customer asked to talk to a person",
+        "zh": "顾客要求转人工",
+    },
+    "accepted_offer": {
+        "en": "the assistant could not answer and the customer accepted a human colleague",
+        "zh": "助手无法回答，顾客同意转人工",
+    },
+    "complaint": {"en": "the customer is making a complaint", "zh": "顾客在投诉"},
+    "refund_dispute": {
+        "en": "a refund was refused, is disputed or is overdue",
+        "zh": "退款被拒、有争议或迟迟未到账",
+    },
+    "payment_problem": {
+        "en": "a payment went wrong (charged twice, charged without an order, an unknown charge)",
+        "zh": "支付出现问题（重复扣款、扣款但订单未成功、不明扣款）",
+    },
+    "unsolved_payment": {
+        "en": "a payment question the help centre does not answer",
+        "zh": "帮助中心无法解答的支付问题",
+    },
+    "repeated_misses": {
+        "en": "the assistant could not answer two questions in a row",
+        "zh": "助手连续两次无法回答顾客的问题",
+    },
 }

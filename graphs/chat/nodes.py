@@ -9,17 +9,34 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from graphs.chat.context import TurnContext
-from graphs.chat.escalation import PRIORITY, escalation_reason
+from graphs.chat.escalation import (
+    MIN_PRIORITY,
+    TOOL_FOR,
+    EscalationReason,
+    after_retrieval,
+    before_retrieval,
+    counts_as_miss,
+    declines_offer,
+    offers_person,
+)
 from graphs.chat.messages import (
+    ASK_ORDER_ID,
     CLARIFY,
+    ESCALATION_REASONS,
     HANDED_OVER,
     HANDOVER_UNAVAILABLE,
     INTENT_NAMES,
     NO_SOURCE,
+    ORDER_NOT_FOUND,
+    ORDER_SERVICE_DOWN,
     SMALL_TALK,
+    TICKET_UPDATED,
 )
+from graphs.chat.orders import OrderInfo, OrderServiceUnavailable, describe_order, order_id_spans
 from graphs.chat.smalltalk import detect_small_talk
 from graphs.chat.state import ChatState
+from graphs.chat.tool_arguments import argument_prompt, fill_arguments, transcript
+from graphs.chat.tools import CreateTicketArgs, RequestHumanArgs, build_tools
 from graphs.redaction.streaming import StreamRedactor
 from models.intents import category_of
 from models.language import Language, detect_language, is_cjk, normalise_locale
@@ -34,25 +51,104 @@ def _lang(state: ChatState) -> Language:
 
 
 def redact_input(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    """Redact the shopper's message; from here on only the redacted text is used or kept."""
+    """Redact the shopper's message; from here on only the redacted text is used or kept.
+
+    Order numbers are not personal data: they are kept in the text and remembered for the
+    session, so "where is it now?" later needs no second asking.
+    """
     context = runtime.context
     fallback = normalise_locale(context.locale) or _lang(state)
     lang = detect_language(context.message, default=fallback)
-    redacted = context.services.redactor.redact(context.message, lang).text
-    return {"question": redacted, "lang": lang, "messages": [HumanMessage(redacted)]}
+    orders = order_id_spans(context.message, context.services.config.order_id_pattern)
+    redacted = context.services.redactor.redact(
+        context.message, lang, keep=[(start, end) for _, start, end in orders]
+    ).text
+    update: dict[str, Any] = {
+        "question": redacted,
+        "lang": lang,
+        "messages": [HumanMessage(redacted)],
+        "turn_order_ids": [order_id for order_id, _, _ in orders],
+        "ticket": None,
+        "tool_calls": [],
+        "escalation": None,
+    }
+    if orders:
+        update["slots"] = {**(state.get("slots") or {}), "order_id": orders[-1][0]}
+    return update
 
 
 def classify_intent(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    """The intent of the message, read together with the previous one when it is a follow-up."""
+    """The intent of the message, read together with the previous one when it is a follow-up,
+    and whether the hand-over policy already calls for a person."""
     question = state["question"]
     query = retrieval_query(question, state.get("messages", []))
     result = runtime.context.services.intents.classify(query)
+    classified: ChatState = {
+        **state,
+        "intent": {"label": result.label, "confidence": round(result.confidence, 4)},
+    }
+    chat: str | None = detect_small_talk(question)
+    if declines_offer(question):  # "no thanks" to an offer or a clarifying question
+        chat = "declined"
     return {
         "query": query,
-        "small_talk": detect_small_talk(question),
-        "intent": {"label": result.label, "confidence": round(result.confidence, 4)},
+        "small_talk": chat,
+        "intent": classified["intent"],
         "intent_top": [s.label for s in result.top],
+        "escalation": None if chat == "declined" else before_retrieval(classified),
     }
+
+
+ORDER_STATUS_INTENTS = frozenset({"track_order", "delivery_period"})
+
+
+def wants_order_status(state: ChatState) -> bool:
+    """ "Where is my order?", an order number given when asked for, or a bare order number."""
+    intent = state.get("intent") or {}
+    given = state.get("turn_order_ids") or []
+    if intent.get("label") == "track_order" and float(intent.get("confidence", 0)) >= 0.4:
+        return True
+    if not given:
+        return False
+    if state.get("awaiting") == "order_id" or intent.get("label") in ORDER_STATUS_INTENTS:
+        return True
+    rest = re.sub(r"[\W_]+", "", state.get("question", "").upper().replace(given[-1], ""))
+    return len(rest) <= 12  # little besides the number: "LM20261002", "订单号是LM20261002"
+
+
+def order_status(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    """Tell the shopper where their order is, asking for its number first when it is unknown."""
+    lang = _lang(state)
+    order_id = (state.get("slots") or {}).get("order_id")
+    tools = _tools(state, runtime, reason=None)
+    lookup = tools.get("get_order_status")
+    if order_id is None or lookup is None:
+        if lookup is None:
+            return _say(runtime, NO_SOURCE[lang], prompt_version="order-status", handoff=True)
+        return {
+            **_say(runtime, ASK_ORDER_ID[lang], prompt_version="order-status"),
+            "awaiting": "order_id",
+        }
+    call = {"name": "get_order_status", "args": {"order_id": order_id}}
+    try:
+        found = lookup.invoke({"order_id": order_id})
+    except OrderServiceUnavailable:
+        text = ORDER_SERVICE_DOWN[lang].format(order_id=order_id)
+        reply = _say(runtime, text, prompt_version="order-status", handoff=True)
+        return {**reply, "awaiting": None, "tool_calls": [{**call, "outcome": "unavailable"}]}
+    if found is None:
+        slots = {k: v for k, v in (state.get("slots") or {}).items() if k != "order_id"}
+        text = ORDER_NOT_FOUND[lang].format(order_id=order_id)
+        reply = _say(runtime, text, prompt_version="order-status")
+        return {
+            **reply,
+            "awaiting": "order_id",
+            "slots": slots,
+            "tool_calls": [{**call, "outcome": "not_found"}],
+        }
+    text = describe_order(OrderInfo.model_validate(found), lang)
+    reply = _say(runtime, text, prompt_version="order-status")
+    return {**reply, "awaiting": None, "misses": 0, "tool_calls": [{**call, "outcome": "found"}]}
 
 
 def small_talk(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
@@ -67,31 +163,99 @@ def clarify(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     candidates += [label for label in ("contact_human_agent", "oos") if label not in candidates]
     first, second = (INTENT_NAMES[label][lang] for label in candidates[:2])
     text = CLARIFY[lang].format(first=first, second=second)
-    return {**_say(runtime, text, prompt_version="clarify"), "clarified": True}
+    misses = state.get("misses", 0) + (1 if counts_as_miss(state) else 0)  # not an answer
+    return {**_say(runtime, text, prompt_version="clarify"), "clarified": True, "misses": misses}
 
 
-def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    """Hand the conversation to people through a ticket and tell the shopper its number."""
+def _turn_number(state: ChatState) -> int:
+    return sum(1 for m in state.get("messages", []) if isinstance(m, HumanMessage))
+
+
+def _tools(
+    state: ChatState, runtime: Runtime[TurnContext], reason: EscalationReason | None
+) -> dict[str, Any]:
+    context = runtime.context
+    return build_tools(
+        desk=context.services.tickets if context.session_id else None,
+        orders=context.services.orders,
+        session_id=context.session_id,
+        customer_id=context.customer_id,
+        # A retried turn has the same number, so its tool call makes no second ticket.
+        turn_key=f"{context.session_id}:{_turn_number(state)}",
+        fallback_category=category_of(state["intent"]["label"]),
+        min_priority=MIN_PRIORITY[reason] if reason else "normal",
+        known_order_id=(state.get("slots") or {}).get("order_id"),
+    )
+
+
+async def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
+    """Hand the conversation to people: the policy chose the reason and the tool, the model
+    writes the tool's arguments, and the shopper is told the ticket number."""
     context = runtime.context
     lang = _lang(state)
-    desk = context.services.tickets
-    if desk is None or not context.session_id:
+    reason: EscalationReason = state.get("escalation") or "asked_for_person"  # type: ignore[assignment]
+    tools = _tools(state, runtime, reason)
+    name = TOOL_FOR[reason]
+    if name not in tools:
         return _say(runtime, HANDOVER_UNAVAILABLE[lang], prompt_version="handover", handoff=True)
-    reason = escalation_reason(state) or "asked_for_person"
-    turn = sum(1 for m in state.get("messages", []) if isinstance(m, HumanMessage))
-    ticket = desk.open_ticket(
-        session_id=context.session_id,
-        summary=state["question"][:2000],
-        category=category_of(state["intent"]["label"]),
-        priority=PRIORITY[reason],
-        idempotency_key=f"{context.session_id}:{turn}",  # a retried turn makes no second ticket
+
+    category = category_of(state["intent"]["label"])
+    order_id = (state.get("slots") or {}).get("order_id")
+    schema = CreateTicketArgs if name == "create_ticket" else RequestHumanArgs
+    summary = state["question"][:200].strip() or ESCALATION_REASONS[reason][lang]
+    if len(summary) < 8:  # "yes": the reason says more than the shopper's word
+        summary = f"{ESCALATION_REASONS[reason][lang]}: {summary}"
+    fallback: dict[str, Any] = (
+        {
+            "summary": summary,
+            "category": category,
+            "priority": MIN_PRIORITY[reason],
+            "order_id": order_id,
+        }
+        if name == "create_ticket"
+        else {"reason": summary}
     )
-    text = HANDED_OVER[lang].format(id=ticket.id)
+    prompt = argument_prompt(
+        tool=name,
+        description=str(tools[name].description),
+        schema=schema,
+        conversation=transcript(state.get("messages", []), lang),
+        reason=ESCALATION_REASONS[reason][lang],
+        lang=lang,
+    )
+    filled = await fill_arguments(context.services.llm, schema, prompt, fallback)
+    arguments = _grounded(filled.values, state, context.services.redactor, lang)
+    opened = await tools[name].ainvoke(arguments)
+    text = (HANDED_OVER if opened["created"] else TICKET_UPDATED)[lang].format(id=opened["id"])
+    call = {
+        "name": name,
+        "args": arguments,
+        "from_model": filled.from_model,
+        "seconds": round(filled.seconds, 3),
+        "reason": reason,
+    }
     return {
         **_say(runtime, text, prompt_version="handover", handoff=True),
-        "ticket": {"id": ticket.id, "status": ticket.status},
+        "ticket": {"id": opened["id"], "status": opened["status"]},
+        "offered_handoff": False,
         "misses": 0,
+        "awaiting": None,
+        "tool_calls": [call],
     }
+
+
+def _grounded(
+    arguments: dict[str, Any], state: ChatState, redactor: Any, lang: Language
+) -> dict[str, Any]:
+    """Arguments the agent can trust: no personal data, no order number the shopper did not
+    give (the model's guess is replaced by the one remembered for the session)."""
+    checked = dict(arguments)
+    for key in ("summary", "reason"):
+        if key in checked:
+            checked[key] = redactor.redact(checked[key], lang).text
+    if "order_id" in checked:  # the shopper's own words hold every order number they gave
+        checked["order_id"] = (state.get("slots") or {}).get("order_id")
+    return checked
 
 
 def _say(
@@ -106,6 +270,7 @@ def _reply(text: str, *, prompt_version: str, handoff: bool = False) -> dict[str
     return {
         "answer": text,
         "handoff": handoff,
+        "offered_handoff": handoff,  # a "yes" next turn accepts the offer of a person
         "passages": [],
         "prompt_version": prompt_version,
         "clarified": False,
@@ -149,9 +314,12 @@ def retrieve(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     passages = [_as_dict(p) for p in found if p.score >= config.min_score]
     best = max((p["score"] for p in passages), default=0.0)
     unsure = state["intent"]["confidence"] < config.clarify_below
+    would_clarify = unsure and best < config.strong_score and not state.get("clarified")
+    escalation = after_retrieval(state, answerable=bool(passages) and not would_clarify)
     return {
         "passages": passages,
-        "needs_clarification": unsure and best < config.strong_score and not state.get("clarified"),
+        "escalation": escalation,
+        "needs_clarification": would_clarify and escalation is None,
     }
 
 
@@ -214,7 +382,7 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
     passages = _fit_passages(
         state.get("passages", []), config.passage_tokens, services.llm.count_tokens
     )
-    misses = state.get("misses", 0) + 1
+    misses = state.get("misses", 0) + (1 if counts_as_miss(state) else 0)
     if not passages:
         no_source = _say(runtime, NO_SOURCE[lang], prompt_version="no-source", handoff=True)
         return {**no_source, "misses": misses}
@@ -235,6 +403,9 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
     if not answer:  # the model said nothing: say so rather than send an empty bubble
         no_answer = _say(runtime, NO_SOURCE[lang], prompt_version=prompt_version, handoff=True)
         return {**no_answer, "misses": misses}
+    if offers_person(answer):  # the model found no answer in the passages and said so
+        reply = _reply(answer, prompt_version=prompt_version, handoff=True)
+        return {**reply, "passages": passages, "misses": misses}
     return {**_reply(answer, prompt_version=prompt_version), "passages": passages, "misses": 0}
 
 

@@ -19,7 +19,15 @@ class ChatState(TypedDict, total=False):
     needs_clarification: bool
     clarified: bool
     misses: int
+    escalation: str | None
+    offered_handoff: bool
+    # What the session has told us and may need again: {"order_id": "LM20261002"}.
+    slots: dict[str, str]
+    # Order numbers given in this very message; the slot the assistant is waiting for.
+    turn_order_ids: list[str]
+    awaiting: str | None
     ticket: dict[str, Any] | None
+    tool_calls: list[dict[str, Any]]
     passages: list[dict[str, Any]]
     answer: str
     handoff: bool

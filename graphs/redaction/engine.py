@@ -104,8 +104,20 @@ class Redactor:
         )
         return _without_overlaps(Span(r.entity_type, r.start, r.end, r.score) for r in results)
 
-    def redact(self, text: str, lang: Language, allow: Iterable[str] = ()) -> Redaction:
-        spans = self.analyze(text, lang, allow)
+    def redact(
+        self,
+        text: str,
+        lang: Language,
+        allow: Iterable[str] = (),
+        keep: Sequence[tuple[int, int]] = (),
+    ) -> Redaction:
+        """``allow``: values never redacted; ``keep``: character ranges known not to be personal
+        data (an order number), inside which findings are dropped."""
+        spans = [
+            span
+            for span in self.analyze(text, lang, allow)
+            if not any(start <= span.start and span.end <= end for start, end in keep)
+        ]
         return Redaction(text=apply_placeholders(text, spans), spans=tuple(spans))
 
     def values(self, texts: Iterable[str], lang: Language) -> set[str]:

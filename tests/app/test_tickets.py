@@ -1,15 +1,10 @@
 """The ticket lifecycle on SQLite and on PostgreSQL."""
 
-import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import Engine
 
-from app.core.db import create_db_engine, migrate
 from app.db.models import TicketPriority, TicketStatus, utcnow
 from app.services.tickets import (
     InvalidTransition,
@@ -21,30 +16,10 @@ from app.services.tickets import (
 )
 from app.services.transcripts import TranscriptStore
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SLA = SlaPolicy(
     {"urgent": 15, "high": 60, "normal": 240, "low": 1440},
     {"urgent": 240, "high": 1440, "normal": 4320, "low": 10080},
 )
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        engine = create_db_engine(f"sqlite:///{tmp_path / 'kefu.db'}")
-        migrate(engine)
-        yield engine
-        engine.dispose()
-        return
-    name = f"kefu_test_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    engine = create_db_engine(f"postgresql://postgres@127.0.0.1:5432/{name}")
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def test_lifecycle_with_reopen(engine: Engine) -> None:

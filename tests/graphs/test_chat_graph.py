@@ -226,19 +226,31 @@ async def test_asking_for_a_person_or_complaining_opens_a_ticket(
             "summary": "我要找人工，电话[PHONE]",
             "category": category,
             "priority": priority,
+            "order_id": None,
         }
     ]
 
 
-async def test_two_unanswered_turns_in_a_row_escalate_on_the_third(redactor: Redactor) -> None:
+async def test_the_second_unanswered_question_in_a_row_is_handed_over(redactor: Redactor) -> None:
     desk = FakeTicketDesk()
     svc = escalation_services(redactor, FixedIntents("check_refund_policy", 0.9), desk)
     graph = build_chat_graph(InMemorySaver())
-    for _ in range(2):
-        _, state = await run_in_session(graph, svc, "Do you rent out tractors?", "s-10")
-        assert state.get("ticket") is None and state["handoff"] is True
-    _, state = await run_in_session(graph, svc, "Do you rent out tractors?", "s-10")
+    tokens, state = await run_in_session(graph, svc, "Do you rent out tractors?", "s-10")
+    assert "".join(tokens) == NO_SOURCE["en"] and state.get("ticket") is None
+    assert state["handoff"] is True and state["offered_handoff"] is True
+    _, state = await run_in_session(graph, svc, "Do you sell seeds for tomatoes?", "s-10")
     assert state["ticket"]["id"] == 1001 and len(desk.calls) == 1
+    assert desk.calls[0]["priority"] == "normal"
+
+
+async def test_off_topic_chat_is_not_a_miss(redactor: Redactor) -> None:
+    desk = FakeTicketDesk()
+    svc = escalation_services(redactor, FixedIntents("oos", 0.9), desk)
+    graph = build_chat_graph(InMemorySaver())
+    for question in ("What's the weather tomorrow?", "Tell me a joke"):
+        _, state = await run_in_session(graph, svc, question, "s-10b")
+        assert state.get("ticket") is None and state["misses"] == 0
+    assert desk.calls == []
 
 
 async def test_confident_ordinary_questions_do_not_escalate(redactor: Redactor) -> None:
