@@ -36,9 +36,8 @@ from graphs.chat.orders import OrderInfo, OrderServiceUnavailable, describe_orde
 from graphs.chat.smalltalk import detect_small_talk
 from graphs.chat.state import ChatState
 from graphs.chat.tool_arguments import argument_prompt, fill_arguments, transcript
-from graphs.chat.tools import CreateTicketArgs, RequestHumanArgs, build_tools
+from graphs.chat.tools import CreateTicketArgs, RequestHumanArgs, build_tools, ticket_category
 from graphs.redaction.streaming import StreamRedactor
-from models.intents import category_of
 from models.language import Language, detect_language, is_cjk, normalise_locale
 from models.llm import ChatMessage, GenerationOptions, Role, astream
 from prompts import load_prompt
@@ -120,15 +119,12 @@ def order_status(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, A
     """Tell the shopper where their order is, asking for its number first when it is unknown."""
     lang = _lang(state)
     order_id = (state.get("slots") or {}).get("order_id")
-    tools = _tools(state, runtime, reason=None)
-    lookup = tools.get("get_order_status")
-    if order_id is None or lookup is None:
-        if lookup is None:
-            return _say(runtime, NO_SOURCE[lang], prompt_version="order-status", handoff=True)
-        return {
-            **_say(runtime, ASK_ORDER_ID[lang], prompt_version="order-status"),
-            "awaiting": "order_id",
-        }
+    lookup = _tools(state, runtime, reason=None).get("get_order_status")
+    if lookup is None:  # the shop has no order system connected
+        return _say(runtime, NO_SOURCE[lang], prompt_version="order-status", handoff=True)
+    if order_id is None:
+        asked = _say(runtime, ASK_ORDER_ID[lang], prompt_version="order-status")
+        return {**asked, "awaiting": "order_id"}
     call = {"name": "get_order_status", "args": {"order_id": order_id}}
     try:
         found = lookup.invoke({"order_id": order_id})
@@ -182,7 +178,7 @@ def _tools(
         customer_id=context.customer_id,
         # A retried turn has the same number, so its tool call makes no second ticket.
         turn_key=f"{context.session_id}:{_turn_number(state)}",
-        fallback_category=category_of(state["intent"]["label"]),
+        fallback_category=ticket_category(state["intent"]["label"]),
         min_priority=MIN_PRIORITY[reason] if reason else "normal",
         known_order_id=(state.get("slots") or {}).get("order_id"),
     )
@@ -199,7 +195,7 @@ async def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
     if name not in tools:
         return _say(runtime, HANDOVER_UNAVAILABLE[lang], prompt_version="handover", handoff=True)
 
-    category = category_of(state["intent"]["label"])
+    category = ticket_category(state["intent"]["label"])
     order_id = (state.get("slots") or {}).get("order_id")
     schema = CreateTicketArgs if name == "create_ticket" else RequestHumanArgs
     summary = state["question"][:200].strip() or ESCALATION_REASONS[reason][lang]

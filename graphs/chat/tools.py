@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from graphs.chat.context import TicketDesk
 from graphs.chat.orders import OrderLookup, normalise_order_id
-from models.intents import CATEGORIES
+from models.intents import CATEGORIES, category_of
 
 Priority = Literal["low", "normal", "high", "urgent"]
 PRIORITIES: tuple[Priority, ...] = ("low", "normal", "high", "urgent")
@@ -65,6 +65,12 @@ class GetOrderStatusArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     order_id: str = Field(min_length=4, max_length=32)
+
+
+def ticket_category(intent_label: str) -> str:
+    """The ticket category of an intent: its Bitext category, or OTHER."""
+    category = category_of(intent_label)
+    return category if category in CATEGORIES else "OTHER"
 
 
 def higher_priority(first: str, second: str) -> Priority:

@@ -214,3 +214,11 @@ async def test_an_order_system_that_is_down_is_said_so(redactor: Redactor) -> No
 def test_order_numbers_are_found_but_card_numbers_are_not() -> None:
     assert find_order_ids("order lm-20261002 and LM20261003.") == ["LM20261002", "LM20261003"]
     assert find_order_ids("card 6222021234567890123, phone 13912345678") == []
+
+
+async def test_an_off_topic_hand_over_is_filed_under_other(redactor: Redactor) -> None:
+    desk = FakeTicketDesk()
+    svc = make_services(redactor, FixedIntents("oos", 0.9), desk=desk)
+    reply, _ = await turn(build_chat_graph(InMemorySaver()), svc, "帮我转人工", "other-1")
+    assert reply == HANDED_OVER["zh"].format(id=1001)
+    assert desk.calls[0]["category"] == "OTHER"
