@@ -107,8 +107,9 @@ def accepts_offer(text: str) -> bool:
 
 
 def declines_offer(text: str) -> bool:
+    """A short no: "no thanks", "不用了". "算了，给我找个真人" is no decline but a request."""
     reply = text.strip()
-    return len(reply) <= SHORT_REPLY_CHARS and bool(_NO.match(reply))
+    return len(reply) <= SHORT_REPLY_CHARS and bool(_NO.match(reply)) and not _PERSON.search(reply)
 
 
 def before_retrieval(state: ChatState) -> EscalationReason | None:

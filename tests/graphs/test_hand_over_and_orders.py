@@ -8,7 +8,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from app.services.orders import DemoOrderStore
 from graphs.chat.context import ChatConfig, ChatServices, TurnContext
-from graphs.chat.escalation import before_retrieval
+from graphs.chat.escalation import before_retrieval, declines_offer
 from graphs.chat.graph import build_chat_graph
 from graphs.chat.messages import (
     ASK_ORDER_ID,
@@ -117,6 +117,21 @@ async def test_a_declined_offer_is_respected(redactor: Redactor) -> None:
     reply, state = await turn(graph, svc, "不用了，谢谢", "offer-2")
     assert reply == SMALL_TALK["declined"]["zh"] and desk.calls == []
     assert state.get("ticket") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "declines"),
+    [
+        ("no thanks", True),
+        ("nah it's fine, no need", True),
+        ("不用了，谢谢", True),
+        ("算了", True),
+        ("算了跟机器人说不清楚，给我找个真人客服", False),
+        ("no, I want a real person", False),
+    ],
+)
+def test_a_no_is_told_from_a_request_for_a_person(text: str, declines: bool) -> None:
+    assert declines_offer(text) is declines
 
 
 async def test_the_model_writes_the_ticket_but_the_policy_bounds_it(redactor: Redactor) -> None:
