@@ -38,6 +38,9 @@ def _ingest(args: argparse.Namespace) -> int:
             print(f"FAILED  {path}: {exc}", file=sys.stderr)
             continue
         print(f"{result.status:<9} {result.filename}  ({result.chunks} chunks, id {result.id})")
+        if result.personal_data:
+            found = ", ".join(f"{n} {kind}" for kind, n in result.personal_data.items())
+            print(f"          personal data to check: {found}", file=sys.stderr)
     return 1 if failures else 0
 
 
@@ -63,6 +66,12 @@ def _eval_escalation(args: argparse.Namespace) -> int:
     from evals.run import run_escalation
 
     return run_escalation(args)
+
+
+def _eval_pii(args: argparse.Namespace) -> int:
+    from evals.run import run_pii
+
+    return run_pii(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_escalation_arguments(escalation)
     escalation.set_defaults(handler=_eval_escalation)
+    pii = eval_commands.add_parser("pii", help="redaction precision and recall per entity type")
+    from evals.run import add_pii_arguments
+
+    add_pii_arguments(pii)
+    pii.set_defaults(handler=_eval_pii)
     return parser
 
 

@@ -16,8 +16,10 @@ from app.services.catalog import SqlDocumentCatalog
 from app.services.chat import ChatService
 from app.services.keys import ensure_api_key
 from app.services.orders import create_order_lookup
+from app.services.retention import purge_periodically
 from app.services.tickets import SlaPolicy, TicketDeskAdapter, TicketService
 from app.services.transcripts import TranscriptStore
+from app.services.vault import PseudonymVault, load_vault_key
 from app.services.webhooks import WebhookDispatcher, WebhookOutbox
 from graphs.chat.context import ChatConfig, ChatServices
 from graphs.chat.graph import build_chat_graph
@@ -43,6 +45,9 @@ class Container:
     intents: IntentClassifier | None = None
     tickets: TicketService | None = None
     chat: ChatService | None = None
+    checkpointer: Any = None
+    redactor: Redactor | None = None
+    vault: PseudonymVault | None = None
 
     def readiness(self) -> dict[str, bool]:
         checks = {
@@ -77,6 +82,7 @@ def build_knowledge(settings: Settings) -> Container:
         SlaPolicy(settings.sla_first_response_minutes, settings.sla_resolution_minutes),
         WebhookOutbox(urls=tuple(settings.webhook_urls)),
     )
+    redactor = Redactor()
     pipeline = IngestPipeline(
         store=store,
         catalog=catalog,
@@ -84,6 +90,7 @@ def build_knowledge(settings: Settings) -> Container:
         chunk_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
         max_bytes=settings.max_upload_bytes,
+        scanner=redactor,
     )
     return Container(
         settings=settings,
@@ -92,6 +99,7 @@ def build_knowledge(settings: Settings) -> Container:
         catalog=catalog,
         pipeline=pipeline,
         tickets=tickets,
+        redactor=redactor,
     )
 
 
@@ -123,6 +131,14 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
     container = build_knowledge(settings)
     if settings.bootstrap_admin_key:
         ensure_api_key(container.engine, settings.bootstrap_admin_key, Role.admin, "bootstrap")
+    container.vault = PseudonymVault(
+        container.engine,
+        load_vault_key(
+            settings.vault_key,
+            settings.data_dir / "vault.key",
+            production=settings.environment == "production",
+        ),
+    )
     container.llm = create_chat_model(
         settings.llm,
         model_name=settings.llm_model_name,
@@ -135,9 +151,10 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
     services = ChatServices(
         llm=container.llm,
         retriever=container.store,
-        redactor=Redactor(),
+        redactor=container.redactor or Redactor(),
         intents=container.intents,
         tickets=TicketDeskAdapter(tickets) if (tickets := container.tickets) else None,
+        vault=container.vault,
         orders=create_order_lookup(
             settings.orders,
             token=settings.orders_token,
@@ -153,21 +170,31 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             max_answer_tokens=settings.llm_max_answer_tokens,
             temperature=settings.llm_temperature,
             order_id_pattern=settings.order_id_pattern,
+            pii_policy=settings.pii_policy,
         ),
     )
     async with open_checkpointer(settings.resolved_checkpoint_url) as checkpointer:
+        container.checkpointer = checkpointer
         graph = build_chat_graph(checkpointer)
         container.chat = ChatService(graph, services, TranscriptStore(container.engine))
         logger.info(
             "Kefu ready: llm=%s embedder=%s", container.llm.name, container.store.embedder.name
         )
-        dispatcher = asyncio.create_task(deliver_webhooks(settings, container.engine))
+        background = [
+            asyncio.create_task(deliver_webhooks(settings, container.engine)),
+            asyncio.create_task(
+                purge_periodically(
+                    container.engine, checkpointer, container.vault, settings.retention_days
+                )
+            ),
+        ]
         try:
             yield container
         finally:
-            dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await dispatcher
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             container.engine.dispose()
 
 

@@ -6,7 +6,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app.api.routes import chat, documents, health, intents, sessions, tickets, web, webhooks
+from app.api.routes import (
+    audit,
+    chat,
+    customers,
+    documents,
+    health,
+    intents,
+    sessions,
+    tickets,
+    web,
+    webhooks,
+)
 from app.container import build_container
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
@@ -27,6 +38,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Kefu", version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
-    for module in (health, chat, sessions, intents, documents, tickets, webhooks, web):
+    for module in (
+        health,
+        chat,
+        sessions,
+        intents,
+        documents,
+        tickets,
+        webhooks,
+        customers,
+        audit,
+        web,
+    ):
         app.include_router(module.router)
     return app

@@ -165,3 +165,43 @@ def run_escalation(args: argparse.Namespace) -> int:
         print(f"recall {recall:.4f} is below {args.min_recall}", file=sys.stderr)
         return 1
     return 0
+
+
+DEFAULT_PII_DATA = Path(__file__).resolve().parent / "data" / "pii_test.jsonl"
+
+
+def add_pii_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=DEFAULT_PII_DATA, help="labelled JSONL")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--show", type=int, default=0, metavar="N", help="print N misses")
+
+
+def run_pii(args: argparse.Namespace) -> int:
+    from evals.pii import evaluate as evaluate_pii
+    from evals.pii import read_labelled
+    from graphs.redaction.engine import Redactor
+
+    try:
+        rows = read_labelled(args.data)
+    except (OSError, ValueError) as exc:
+        print(f"kefu eval pii: {exc}", file=sys.stderr)
+        return 2
+    result = evaluate_pii(Redactor(), rows).to_json()
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    overall = result["overall"]
+    print(
+        f"n={result['n']} precision={overall['precision']} recall={overall['recall']} "
+        f"f2={overall['f2']} ms_per_text={result['ms_per_text']}"
+    )
+    for entity, scores in result["per_type"].items():
+        print(
+            f"  {entity:<10} precision {scores['precision']:.3f}  recall {scores['recall']:.3f}"
+            f"  f2 {scores['f2']:.3f}  (n={scores['support']})"
+        )
+    for miss in result["misses"][: args.show]:
+        print(f"  missed {miss['type']}: {miss['value']!r} ({miss['id']})")
+    for alarm in result["false_alarms"][: args.show]:
+        print(f"  false alarm {alarm['type']}: {alarm['value']!r} ({alarm['id']})")
+    return 0

@@ -7,17 +7,18 @@ are removed only after the new ones are stored, so a failure leaves the earlier 
 
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
 from ingest.chunking import TokenCounter, chunk_document
 from ingest.errors import DocumentTooLarge, EmptyDocument
-from ingest.parsers import PARSERS, parse_document
+from ingest.parsers import PARSERS, ParsedDocument, parse_document
 from ingest.store import KnowledgeStore, StoredChunk
-from models.language import detect_language
+from models.language import Language, detect_language
 
 IngestStatus = Literal["created", "updated", "unchanged"]
 
@@ -32,6 +33,28 @@ class DocumentRecord:
     size_bytes: int
     chunks: int
     updated_at: datetime
+    personal_data: dict[str, int] = field(default_factory=dict)
+
+
+class PersonalDataScanner(Protocol):
+    """Counts personal data in a text, by type (the app passes its redactor)."""
+
+    def count(self, text: str, lang: Language) -> dict[str, int]: ...
+
+
+SCAN_PIECE_CHARS = 4000
+
+
+def scan_document(scanner: PersonalDataScanner, parsed: ParsedDocument) -> dict[str, int]:
+    """Personal data in a staff upload, by type: flagged for people to look at, not removed
+    (a shop may mean to publish its service e-mail address)."""
+    found: Counter[str] = Counter()
+    for section in parsed.sections:
+        text = f"{section.heading}\n{section.text}"
+        for start in range(0, len(text), SCAN_PIECE_CHARS):
+            piece = text[start : start + SCAN_PIECE_CHARS]
+            found.update(scanner.count(piece, detect_language(piece)))
+    return dict(sorted(found.items()))
 
 
 class DocumentCatalog(Protocol):
@@ -49,6 +72,7 @@ class IngestResult:
     title: str
     chunks: int
     status: IngestStatus
+    personal_data: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -59,6 +83,7 @@ class IngestPipeline:
     chunk_tokens: int
     overlap_tokens: int
     max_bytes: int
+    scanner: PersonalDataScanner | None = None
 
     def ingest_bytes(self, filename: str, data: bytes) -> IngestResult:
         filename = Path(filename).name
@@ -74,7 +99,14 @@ class IngestPipeline:
             and existing.content_hash == content_hash
             and len(self.store.chunk_ids(existing.id)) == existing.chunks
         ):
-            return IngestResult(existing.id, filename, existing.title, existing.chunks, "unchanged")
+            return IngestResult(
+                existing.id,
+                filename,
+                existing.title,
+                existing.chunks,
+                "unchanged",
+                existing.personal_data,
+            )
 
         drafts = chunk_document(
             parsed, self.count_tokens, size=self.chunk_tokens, overlap=self.overlap_tokens
@@ -107,6 +139,7 @@ class IngestPipeline:
         self.store.add(new_chunks, vectors)
         self.store.update_metadata([c for c in chunks if c.id in old_ids])
         self.store.delete(sorted(old_ids - {c.id for c in chunks}))
+        personal_data = scan_document(self.scanner, parsed) if self.scanner else {}
         self.catalog.save(
             DocumentRecord(
                 id=document_id,
@@ -117,10 +150,16 @@ class IngestPipeline:
                 size_bytes=len(data),
                 chunks=len(chunks),
                 updated_at=datetime.now(UTC),
+                personal_data=personal_data,
             )
         )
         return IngestResult(
-            document_id, filename, parsed.title, len(chunks), "updated" if existing else "created"
+            document_id,
+            filename,
+            parsed.title,
+            len(chunks),
+            "updated" if existing else "created",
+            personal_data,
         )
 
     def ingest_paths(self, paths: Iterable[Path]) -> list[IngestResult]:

@@ -157,3 +157,17 @@ class DownOrderSystem:
 
     def get_order(self, order_id: str, customer_id: str | None = None) -> None:
         raise OrderServiceUnavailable("connection refused")
+
+
+@dataclass
+class FakeVault:
+    """Numbers tokens in order and remembers the originals."""
+
+    originals: dict[str, str] = field(default_factory=dict)
+
+    def pseudonymise(
+        self, entity: str, value: str, session_id: str, customer_id: str | None = None
+    ) -> str:
+        token = f"[{entity}:{len(self.originals):010d}]"
+        self.originals[token] = value
+        return token

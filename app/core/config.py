@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from graphs.chat.context import DEFAULT_PII_POLICY
 from graphs.chat.orders import DEFAULT_ORDER_ID_PATTERN
 from models.bundled import DEFAULT_LLM
 from models.intents import SHIPPED_MODEL as INTENT_ARTIFACT
@@ -83,6 +84,18 @@ class Settings(BaseSettings):
         5.0, gt=0, description="wait before the first retry; doubles each time (max 1 h)"
     )
     webhook_timeout_seconds: float = Field(10.0, gt=0, description="webhook request timeout")
+    vault_key: str = Field(
+        "",
+        description="Fernet key of the pseudonym vault; empty in development: a key file in "
+        "DATA_DIR (production refuses to start without one)",
+    )
+    pii_policy: dict[str, str] = Field(
+        dict(DEFAULT_PII_POLICY),
+        description="per entity type: keep, mask or pseudonymise (JSON)",
+    )
+    retention_days: int = Field(
+        0, ge=0, description="sessions idle for longer are forgotten everywhere; 0 keeps them"
+    )
     chunk_tokens: int = Field(220, ge=32, description="target chunk size in tokens")
     chunk_overlap_tokens: int = Field(30, ge=0, description="overlap between chunks in tokens")
     retrieval_top_k: int = Field(4, ge=1, le=20)
@@ -119,6 +132,22 @@ class Settings(BaseSettings):
         except re.error as exc:
             raise ValueError(f"KEFU_ORDER_ID_PATTERN is not a regular expression: {exc}") from exc
         return value
+
+    @field_validator("pii_policy")
+    @classmethod
+    def _known_actions(cls, value: dict[str, str]) -> dict[str, str]:
+        wrong = {k: v for k, v in value.items() if v not in ("keep", "mask", "pseudonymise")}
+        if wrong:
+            raise ValueError(f"KEFU_PII_POLICY: use keep, mask or pseudonymise, not {wrong}")
+        return {k.upper(): v for k, v in value.items()}
+
+    @model_validator(mode="after")
+    def _a_real_vault_key_in_production(self) -> "Settings":
+        if self.environment == "production" and (
+            not self.vault_key or self.vault_key.strip().lower() in PLACEHOLDER_SECRETS
+        ):
+            raise ValueError("KEFU_VAULT_KEY must be set to a real key in production")
+        return self
 
     @model_validator(mode="after")
     def _webhooks_are_signed(self) -> "Settings":

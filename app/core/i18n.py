@@ -66,6 +66,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Webhook delivery {id} was already delivered.",
         "zh": "编号为 {id} 的 Webhook 已投递成功，无需重试。",
     },
+    "customer_not_found": {
+        "en": "Nothing is held about customer {id}.",
+        "zh": "没有关于客户 {id} 的任何数据。",
+    },
+    "token_not_found": {
+        "en": "No personal data is kept under token {token}.",
+        "zh": "令牌 {token} 下没有保存任何个人信息。",
+    },
     "internal_error": {
         "en": "Something went wrong on our side. Please try again.",
         "zh": "服务器出了点问题，请稍后再试。",

@@ -52,6 +52,8 @@ class Document(SQLModel, table=True):
     size_bytes: int = 0
     chunks: int = 0
     status: str = Field(default="ready", max_length=16)
+    # Personal data found in the upload, by type: flagged for staff, not removed.
+    personal_data: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON))
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -165,3 +167,29 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     delivered_at: datetime | None = None
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who read, exported or erased what. Append-only: the database refuses changes."""
+
+    __tablename__ = "audit_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=160)
+    action: str = Field(index=True, max_length=64)
+    subject: str = Field(default="", index=True, max_length=160)
+    detail: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class VaultEntry(SQLModel, table=True):
+    """A pseudonymised value: its token in the text, the original encrypted at rest."""
+
+    __tablename__ = "pii_vault"
+
+    token: str = Field(primary_key=True, max_length=48)
+    entity: str = Field(max_length=32)
+    ciphertext: str
+    session_id: str | None = Field(default=None, index=True, max_length=64)
+    customer_id: str | None = Field(default=None, index=True, max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -20,7 +20,9 @@ class SqlDocumentCatalog:
             row = session.exec(select(Document).where(Document.filename == filename)).first()
             if row is None:
                 return None
-            return DocumentRecord(**{name: getattr(row, name) for name in RECORD_FIELDS})
+            record = DocumentRecord(**{name: getattr(row, name) for name in RECORD_FIELDS})
+            record.personal_data = record.personal_data or {}  # rows from before the scan
+            return record
 
     def save(self, record: DocumentRecord) -> None:
         with Session(self._engine) as session:

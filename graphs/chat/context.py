@@ -4,9 +4,10 @@ The raw message travels in the run context, never in the state, so it is not che
 only its redacted form enters the state.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal, Protocol
 
 from graphs.chat.orders import DEFAULT_ORDER_ID_PATTERN, OrderLookup
 from graphs.redaction.engine import Redactor
@@ -66,6 +67,30 @@ class TicketDesk(Protocol):
     ) -> OpenedTicket: ...
 
 
+class Pseudonymizer(Protocol):
+    """Turns a personal value into a reversible token (the app passes its vault)."""
+
+    def pseudonymise(
+        self, entity: str, value: str, session_id: str, customer_id: str | None = None
+    ) -> str: ...
+
+
+PiiAction = Literal["keep", "mask", "pseudonymise"]
+# What happens to each kind of personal data in the shopper's message. `mask`: a [TYPE]
+# placeholder; `pseudonymise`: a token whose original the vault keeps encrypted; `keep`: as is.
+DEFAULT_PII_POLICY: Mapping[str, PiiAction] = MappingProxyType(
+    {
+        "PHONE": "pseudonymise",
+        "EMAIL": "pseudonymise",
+        "ADDRESS": "pseudonymise",
+        "PERSON": "mask",
+        "ID_CARD": "mask",
+        "BANK_CARD": "mask",
+        "IP": "mask",
+    }
+)
+
+
 @dataclass(frozen=True)
 class ChatConfig:
     top_k: int = 4
@@ -77,6 +102,7 @@ class ChatConfig:
     max_answer_tokens: int = 320
     temperature: float = 0.1
     order_id_pattern: str = DEFAULT_ORDER_ID_PATTERN
+    pii_policy: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_PII_POLICY))
 
 
 @dataclass(frozen=True)
@@ -88,6 +114,7 @@ class ChatServices:
     config: ChatConfig
     tickets: TicketDesk | None = None
     orders: OrderLookup | None = None
+    vault: Pseudonymizer | None = None
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from graphs.chat.smalltalk import detect_small_talk
 from graphs.chat.state import ChatState
 from graphs.chat.tool_arguments import argument_prompt, fill_arguments, transcript
 from graphs.chat.tools import CreateTicketArgs, RequestHumanArgs, build_tools, ticket_category
+from graphs.redaction.engine import Span, placeholder
 from graphs.redaction.streaming import StreamRedactor
 from models.language import Language, detect_language, is_cjk, normalise_locale
 from models.llm import ChatMessage, GenerationOptions, Role, astream
@@ -58,9 +59,21 @@ def redact_input(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, A
     context = runtime.context
     fallback = normalise_locale(context.locale) or _lang(state)
     lang = detect_language(context.message, default=fallback)
-    orders = order_id_spans(context.message, context.services.config.order_id_pattern)
-    redacted = context.services.redactor.redact(
-        context.message, lang, keep=[(start, end) for _, start, end in orders]
+    services = context.services
+    orders = order_id_spans(context.message, services.config.order_id_pattern)
+
+    def replace(span: Span, value: str) -> str | None:
+        action = services.config.pii_policy.get(span.entity, "mask")
+        if action == "keep":
+            return None
+        if action == "pseudonymise" and services.vault is not None and context.session_id:
+            return services.vault.pseudonymise(
+                span.entity, value, context.session_id, context.customer_id
+            )
+        return placeholder(span.entity)
+
+    redacted = services.redactor.pseudonymise(
+        context.message, lang, replace, keep=[(start, end) for _, start, end in orders]
     ).text
     update: dict[str, Any] = {
         "question": redacted,

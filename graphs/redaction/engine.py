@@ -1,12 +1,14 @@
 """The redactor: Presidio's analyzer over Kefu's recognizer registry, in Chinese and English."""
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 
+from graphs.redaction.names import NOT_ENGLISH_NAMES, NOT_NAMES
 from graphs.redaction.recognizers import default_recognizers
 from models.language import Language
 
@@ -102,7 +104,8 @@ class Redactor:
             score_threshold=SCORE_THRESHOLD,
             allow_list=list(allow) or None,
         )
-        return _without_overlaps(Span(r.entity_type, r.start, r.end, r.score) for r in results)
+        spans = (Span(r.entity_type, r.start, r.end, r.score) for r in results)
+        return _without_overlaps(s for s in spans if not _public(text, s))
 
     def redact(
         self,
@@ -120,6 +123,37 @@ class Redactor:
         ]
         return Redaction(text=apply_placeholders(text, spans), spans=tuple(spans))
 
+    def pseudonymise(
+        self,
+        text: str,
+        lang: Language,
+        replace: Callable[[Span, str], str | None],
+        keep: Sequence[tuple[int, int]] = (),
+    ) -> Redaction:
+        """Like ``redact``, but each finding's replacement comes from ``replace(span, value)``
+        (a token from the vault, a placeholder, or None to leave the value as it is)."""
+        spans = [
+            span
+            for span in self.analyze(text, lang)
+            if not any(start <= span.start and span.end <= end for start, end in keep)
+        ]
+        out: list[str] = []
+        cursor = 0
+        for span in spans:
+            replacement = replace(span, text[span.start : span.end])
+            out.append(text[cursor : span.start])
+            out.append(text[span.start : span.end] if replacement is None else replacement)
+            cursor = span.end
+        out.append(text[cursor:])
+        return Redaction(text="".join(out), spans=tuple(spans))
+
+    def count(self, text: str, lang: Language) -> dict[str, int]:
+        """How many findings of each type (scanning staff uploads)."""
+        counts: dict[str, int] = {}
+        for span in self.analyze(text, lang):
+            counts[span.entity] = counts.get(span.entity, 0) + 1
+        return counts
+
     def values(self, texts: Iterable[str], lang: Language) -> set[str]:
         """The personal-data-looking strings in ``texts`` (used as an allow-list)."""
         found: set[str] = set()
@@ -128,10 +162,35 @@ class Redactor:
         return found
 
 
+# Mainland 400/800 numbers belong to companies (the shop's own hotline among them).
+_BUSINESS_NUMBER = re.compile(r"[48]00[\s-]?\d{3}[\s-]?\d{4}")
+
+
+def _public(text: str, span: Span) -> bool:
+    """Findings that look personal but are not: company hotlines, brands taken for names."""
+    value = text[span.start : span.end].strip()
+    if span.entity == "PHONE":
+        return bool(_BUSINESS_NUMBER.fullmatch(value))
+    if span.entity == "PERSON":
+        return value in NOT_NAMES or value in NOT_ENGLISH_NAMES
+    return False
+
+
+# When two findings cover the same characters equally, the more specific one wins: an
+# 18-digit number with a valid ID checksum may pass the Luhn test as well.
+_PRECEDENCE = ("ID_CARD", "BANK_CARD", "EMAIL", "IP", "PHONE", "ADDRESS", "PERSON")
+
+
+def _rank(entity: str) -> int:
+    return _PRECEDENCE.index(entity) if entity in _PRECEDENCE else len(_PRECEDENCE)
+
+
 def _without_overlaps(spans: Iterable[Span]) -> list[Span]:
     """Keep the longest, then highest-scoring, span where spans overlap."""
     chosen: list[Span] = []
-    for span in sorted(spans, key=lambda s: (-(s.end - s.start), -s.score, s.start)):
+    for span in sorted(
+        spans, key=lambda s: (-(s.end - s.start), -s.score, _rank(s.entity), s.start)
+    ):
         if all(span.end <= c.start or span.start >= c.end for c in chosen):
             chosen.append(span)
     return sorted(chosen, key=lambda s: s.start)

@@ -8,7 +8,10 @@ import re
 from typing import ClassVar
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
-from presidio_analyzer.predefined_recognizers import IpRecognizer, PhoneRecognizer, SpacyRecognizer
+from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
+
+from graphs.redaction.addresses import ChineseAddressRecognizer, EnglishAddressRecognizer
+from graphs.redaction.names import ChineseNameRecognizer, EnglishNameCueRecognizer
 
 # Lookarounds instead of \b: in Chinese text there is no word boundary between a Han
 # character and a digit or a Latin letter, so \b would miss "电话13812345678".
@@ -97,7 +100,8 @@ class ChineseIdCardRecognizer(PatternRecognizer):
         Pattern(
             "cn_id_card",
             _NO_DIGIT_BEFORE
-            + r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]"
+            + r"[1-9]\d{5}[\s-]?(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+            + r"[\s-]?\d{3}[\dXx]"
             + r"(?![0-9A-Za-z])",
             0.6,
         )
@@ -140,6 +144,34 @@ class BankCardRecognizer(PatternRecognizer):
         return luhn_valid(pattern_text)
 
 
+class IpAddressRecognizer(PatternRecognizer):
+    """IPv4 and IPv6 addresses, also glued to Chinese text ("我的IP是223.104.3.12")."""
+
+    _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    PATTERNS: ClassVar[list[Pattern]] = [
+        Pattern(
+            "ipv4",
+            r"(?<![0-9.])" + rf"{_OCTET}(?:\.{_OCTET}){{3}}" + r"(?![0-9]|\.[0-9])",
+            0.6,
+        ),
+        Pattern(
+            "ipv6",
+            r"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{1,4}:){2,7}(?::|[0-9A-Fa-f]{1,4})"
+            r"(?:[0-9A-Fa-f]{0,4}:?){0,5}(?![0-9A-Fa-f:])",
+            0.5,
+        ),
+    ]
+
+    def __init__(self, supported_language: str) -> None:
+        super().__init__(
+            supported_entity="IP",
+            patterns=self.PATTERNS,
+            context=["ip", "IP地址", "地址", "登录", "login", "address"],
+            supported_language=supported_language,
+            name=f"IpAddressRecognizer-{supported_language}",
+        )
+
+
 def default_recognizers(languages: tuple[str, ...] = ("en", "zh")) -> list[EntityRecognizer]:
     """The registry Kefu starts with; more recognizers can be added per shop."""
     recognizers: list[EntityRecognizer] = []
@@ -149,9 +181,10 @@ def default_recognizers(languages: tuple[str, ...] = ("en", "zh")) -> list[Entit
             ChinesePhoneRecognizer(language),
             ChineseIdCardRecognizer(language),
             BankCardRecognizer(language),
-            IpRecognizer(
-                supported_language=language, supported_entity="IP", name=f"IpRecognizer-{language}"
-            ),
+            IpAddressRecognizer(language),
+            ChineseNameRecognizer(language),
+            ChineseAddressRecognizer(language),
+            EnglishAddressRecognizer(language),
             PhoneRecognizer(
                 supported_language=language,
                 supported_entity="PHONE",
@@ -173,4 +206,5 @@ def default_recognizers(languages: tuple[str, ...] = ("en", "zh")) -> list[Entit
         ]
     if "en" in languages:
         recognizers.append(SpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))
+        recognizers.append(EnglishNameCueRecognizer("en"))
     return recognizers

@@ -1,5 +1,7 @@
 """The chat API over ASGI with the real model, embedder, Chroma and SQLite."""
 
+import re
+
 import httpx
 import pytest
 
@@ -42,15 +44,56 @@ async def test_second_turn_continues_the_session(api: httpx.AsyncClient) -> None
     assert transcript[3]["content"] == second["answer"]
 
 
-async def test_personal_data_is_redacted_in_the_transcript(api: httpx.AsyncClient) -> None:
+async def test_personal_data_is_pseudonymised_and_revealed_only_with_an_audit_entry(
+    api: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    """The phone number becomes a vault token (the default policy), the ID card a mask."""
     done = (
         await api.post(
-            "/v1/chat", json={"message": "My number is 13912345678, how do I reset my password?"}
+            "/v1/chat",
+            json={
+                "message": "My number is 13912345678, ID 110101199003074514, how do I reset "
+                "my password?",
+                "customer_id": "cust-vault-1",
+            },
         )
     ).json()
     transcript = (await api.get(f"/v1/sessions/{done['session_id']}/messages")).json()["messages"]
-    assert "13912345678" not in str(transcript)
-    assert "[PHONE]" in transcript[0]["content"]
+    question = transcript[0]["content"]
+    assert "13912345678" not in str(transcript) and "110101199003074514" not in str(transcript)
+    token = re.search(r"\[PHONE:[0-9a-f]{10}\]", question)
+    assert token is not None and "[ID_CARD]" in question
+
+    assert (await api.post("/v1/vault/reveal", json={"token": token.group(0)})).status_code == 401
+    no_reason = await api.post(
+        "/v1/vault/reveal", json={"token": token.group(0)}, headers=admin_headers
+    )
+    assert no_reason.status_code == 422
+    revealed = await api.post(
+        "/v1/vault/reveal",
+        json={"token": token.group(0), "reason": "call the shopper back"},
+        headers=admin_headers,
+    )
+    assert revealed.json() == {"token": token.group(0), "type": "PHONE", "value": "13912345678"}
+    audit = (
+        await api.get(
+            f"/v1/audit?action=vault.reveal&subject={token.group(0)}", headers=admin_headers
+        )
+    ).json()["items"]
+    assert audit[0]["detail"] == {"reason": "call the shopper back", "found": True}
+
+    exported = (await api.get("/v1/customers/cust-vault-1/export", headers=admin_headers)).json()
+    assert exported["personal_data"] == [
+        {"token": token.group(0), "type": "PHONE", "value": "13912345678"}
+    ]
+    erased = (await api.delete("/v1/customers/cust-vault-1", headers=admin_headers)).json()
+    assert erased["erased"]["vault_entries"] == 1
+    gone = await api.post(
+        "/v1/vault/reveal",
+        json={"token": token.group(0), "reason": "again"},
+        headers=admin_headers,
+    )
+    assert gone.status_code == 404
 
 
 async def test_question_outside_the_knowledge_base_is_not_guessed(api: httpx.AsyncClient) -> None:

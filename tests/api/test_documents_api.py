@@ -93,3 +93,23 @@ async def test_roles_guard_the_knowledge_base(api: httpx.AsyncClient) -> None:
     assert (
         await api.get("/v1/documents", headers={"Authorization": f"Bearer {staff}"})
     ).status_code == 200
+
+
+async def test_personal_data_in_an_upload_is_flagged(
+    api: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    content = (
+        "# 售后联系人\n\n如需上门维修，请联系售后主管张建国，手机13812345678，"
+        "邮箱 jianguo.zhang@example.com。全国客服热线 400-820-1234。\n"
+    )
+    files = {"file": ("after-sales.zh.md", content.encode(), "text/markdown")}
+    created = (await api.post("/v1/documents", files=files, headers=admin_headers)).json()
+    assert created["personal_data"] == {"EMAIL": 1, "PERSON": 1, "PHONE": 1}  # not the hotline
+    listed = (await api.get("/v1/documents", headers=admin_headers)).json()["items"]
+    assert {d["filename"]: d["personal_data"] for d in listed}["after-sales.zh.md"] == {
+        "EMAIL": 1,
+        "PERSON": 1,
+        "PHONE": 1,
+    }
+    deleted = await api.delete(f"/v1/documents/{created['id']}", headers=admin_headers)
+    assert deleted.status_code == 204

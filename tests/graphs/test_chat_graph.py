@@ -11,7 +11,14 @@ from graphs.chat.messages import CLARIFY, HANDED_OVER, INTENT_NAMES, NO_SOURCE, 
 from graphs.chat.nodes import is_follow_up
 from graphs.redaction.engine import Redactor
 from models.llm import LLMError
-from tests.fakes import FakeRetriever, FakeTicketDesk, FixedIntents, ScriptedChatModel, passage
+from tests.fakes import (
+    FakeRetriever,
+    FakeTicketDesk,
+    FakeVault,
+    FixedIntents,
+    ScriptedChatModel,
+    passage,
+)
 
 RETURNS = passage("Most items can be returned within 30 days of delivery.")
 
@@ -275,3 +282,25 @@ async def test_a_repeated_escalating_turn_reuses_its_ticket(redactor: Redactor) 
     )
     assert first["ticket"]["id"] == retried["ticket"]["id"]
     assert len(desk.by_key) == 1
+
+
+async def test_the_policy_decides_per_type_what_the_model_and_the_state_see(
+    redactor: Redactor,
+) -> None:
+    vault = FakeVault()
+    llm = ScriptedChatModel([["Noted [1]."]])
+    svc = ChatServices(
+        llm,
+        FakeRetriever([RETURNS]),
+        redactor,
+        FixedIntents(),
+        ChatConfig(pii_policy={"PHONE": "pseudonymise", "EMAIL": "keep", "ID_CARD": "mask"}),
+        vault=vault,
+    )
+    message = "Phone 13912345678, mail li.na@example.com, ID 110101199003074514. Return?"
+    _, state = await run_in_session(build_chat_graph(InMemorySaver()), svc, message, "pii-1")
+    question = state["question"]
+    assert question.startswith("Phone [PHONE:0000000000], mail li.na@example.com, ID [ID_CARD].")
+    assert vault.originals == {"[PHONE:0000000000]": "13912345678"}
+    prompt = "".join(m.content for m in llm.prompts[0])
+    assert "13912345678" not in prompt and "[PHONE:0000000000]" in prompt

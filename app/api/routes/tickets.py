@@ -11,6 +11,7 @@ from app.api.deps import AgentKey, ContainerDep
 from app.api.routes.chat import SESSION_ID
 from app.core.errors import ApiError
 from app.db.models import Ticket, TicketPriority, TicketStatus
+from app.services.audit import AuditLog, actor_of
 from app.services.tickets import (
     InvalidTransition,
     NewTicket,
@@ -101,10 +102,18 @@ async def list_tickets(
 
 
 @router.get("/{ticket_id}")
-async def read_ticket(ticket_id: int, container: ContainerDep, _key: AgentKey) -> dict[str, Any]:
+async def read_ticket(ticket_id: int, container: ContainerDep, key: AgentKey) -> dict[str, Any]:
     service = _service(container)
     ticket = await _call(ticket_id, lambda: service.get(ticket_id))
     replies = await run_in_threadpool(service.replies, ticket_id)
+    if ticket.session_id:  # the transcript is about a shopper: its reading is recorded
+        await run_in_threadpool(
+            AuditLog(container.engine).record,
+            actor_of(key),
+            "ticket.read",
+            f"ticket:{ticket_id}",
+            {"session_id": ticket.session_id, "customer_id": ticket.customer_id},
+        )
     transcript = (
         await run_in_threadpool(TranscriptStore(container.engine).messages, ticket.session_id)
         if ticket.session_id
