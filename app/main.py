@@ -15,6 +15,7 @@ from app.api.routes import (
     intents,
     sessions,
     tickets,
+    vault,
     web,
     webhooks,
 )
@@ -48,6 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         webhooks,
         customers,
         audit,
+        vault,
         web,
     ):
         app.include_router(module.router)

@@ -24,6 +24,7 @@ from evals.run import DEFAULT_ESCALATION_DATA
 from graphs.chat.escalation import EscalationReason
 from graphs.chat.messages import ESCALATION_REASONS, NO_SOURCE
 from graphs.chat.tool_arguments import (
+    ARGUMENT_REPEAT_PENALTY,
     ARGUMENT_TOKENS,
     argument_prompt,
     argument_schema,
@@ -80,6 +81,7 @@ async def measure(
             max_tokens=ARGUMENT_TOKENS,
             temperature=0.0,
             json_schema=argument_schema(schema) if constrained else None,
+            repeat_penalty=ARGUMENT_REPEAT_PENALTY,
         )
         if not constrained:
             prompt = [*prompt[:-1], replace(prompt[-1], content=prompt[-1].content + "\nJSON:")]

@@ -31,6 +31,7 @@ class GenerationOptions:
     stop: tuple[str, ...] = ()
     # When set, the reply is constrained to JSON matching this schema (a tool call's arguments).
     json_schema: Mapping[str, Any] | None = None
+    repeat_penalty: float = 1.0  # above 1 discourages the loops small models fall into
 
 
 class LLMError(RuntimeError):
@@ -96,6 +97,7 @@ class LlamaCppChatModel:
                     messages=[{"role": m.role, "content": m.content} for m in messages],
                     max_tokens=options.max_tokens,
                     temperature=options.temperature,
+                    repeat_penalty=options.repeat_penalty,
                     stop=list(options.stop) or None,
                     response_format=(
                         {"type": "json_object", "schema": dict(options.json_schema)}

@@ -211,9 +211,10 @@ async def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
     category = ticket_category(state["intent"]["label"])
     order_id = (state.get("slots") or {}).get("order_id")
     schema = CreateTicketArgs if name == "create_ticket" else RequestHumanArgs
-    summary = state["question"][:200].strip() or ESCALATION_REASONS[reason][lang]
+    summary = state["question"].strip() or ESCALATION_REASONS[reason][lang]
     if len(summary) < 8:  # "yes": the reason says more than the shopper's word
         summary = f"{ESCALATION_REASONS[reason][lang]}: {summary}"
+    summary = summary[:160]  # the schema's limit
     fallback: dict[str, Any] = (
         {
             "summary": summary,

@@ -17,7 +17,10 @@ from models.language import Language
 from models.llm import ChatMessage, ChatModel, GenerationOptions, acomplete
 from prompts import load_prompt
 
-ARGUMENT_TOKENS = 160
+# Enough for the longest summary the schema allows (160 characters, about one token each in
+# Chinese) and the JSON around it, so the grammar can always close the string.
+ARGUMENT_TOKENS = 256
+ARGUMENT_REPEAT_PENALTY = 1.15
 TRANSCRIPT_MESSAGES = 6
 TRANSCRIPT_CHARS_PER_MESSAGE = 400
 
@@ -101,7 +104,10 @@ async def fill_arguments(
 ) -> FilledArguments:
     """The model's arguments when they validate, else the fallback (validated too)."""
     options = GenerationOptions(
-        max_tokens=max_tokens, temperature=0.0, json_schema=argument_schema(schema)
+        max_tokens=max_tokens,
+        temperature=0.0,
+        json_schema=argument_schema(schema),
+        repeat_penalty=ARGUMENT_REPEAT_PENALTY,
     )
     started = time.perf_counter()
     raw = await acomplete(llm, messages, options)

@@ -40,7 +40,7 @@ class CreateTicketArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     summary: str = Field(
-        min_length=8, max_length=240, description="what the customer needs, from the conversation"
+        min_length=8, max_length=160, description="what the customer needs, from the conversation"
     )
     category: TicketCategory = Field(description="the topic of the request")
     priority: Priority = Field(description="urgent only for money lost or safety")
@@ -55,7 +55,7 @@ class RequestHumanArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(
-        min_length=8, max_length=240, description="why a person should take over, briefly"
+        min_length=8, max_length=160, description="why a person should take over, briefly"
     )
 
 
