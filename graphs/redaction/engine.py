@@ -44,6 +44,10 @@ class Span:
     score: float
 
 
+# What a finding becomes: a placeholder, a vault token, or (None) the value itself.
+Replacement = Callable[[Span, str], str | None]
+
+
 @dataclass(frozen=True)
 class Redaction:
     text: str
@@ -114,38 +118,27 @@ class Redactor:
         allow: Iterable[str] = (),
         keep: Sequence[tuple[int, int]] = (),
     ) -> Redaction:
-        """``allow``: values never redacted; ``keep``: character ranges known not to be personal
-        data (an order number), inside which findings are dropped."""
-        spans = [
-            span
-            for span in self.analyze(text, lang, allow)
-            if not any(start <= span.start and span.end <= end for start, end in keep)
-        ]
-        return Redaction(text=apply_placeholders(text, spans), spans=tuple(spans))
+        """Every finding becomes its ``[TYPE]`` placeholder. ``allow``: values never redacted;
+        ``keep``: character ranges known not to be personal data (an order number), inside
+        which findings are dropped."""
+        return self.pseudonymise(text, lang, _placeholder_for, keep, allow)
 
     def pseudonymise(
         self,
         text: str,
         lang: Language,
-        replace: Callable[[Span, str], str | None],
+        replace: Replacement,
         keep: Sequence[tuple[int, int]] = (),
+        allow: Iterable[str] = (),
     ) -> Redaction:
-        """Like ``redact``, but each finding's replacement comes from ``replace(span, value)``
-        (a token from the vault, a placeholder, or None to leave the value as it is)."""
+        """Each finding is replaced by ``replace(span, value)``: a token from the vault, a
+        placeholder, or None to leave the value as it is."""
         spans = [
             span
-            for span in self.analyze(text, lang)
+            for span in self.analyze(text, lang, allow)
             if not any(start <= span.start and span.end <= end for start, end in keep)
         ]
-        out: list[str] = []
-        cursor = 0
-        for span in spans:
-            replacement = replace(span, text[span.start : span.end])
-            out.append(text[cursor : span.start])
-            out.append(text[span.start : span.end] if replacement is None else replacement)
-            cursor = span.end
-        out.append(text[cursor:])
-        return Redaction(text="".join(out), spans=tuple(spans))
+        return Redaction(text=apply_placeholders(text, spans, replace), spans=tuple(spans))
 
     def count(self, text: str, lang: Language) -> dict[str, int]:
         """How many findings of each type (scanning staff uploads)."""
@@ -196,12 +189,19 @@ def _without_overlaps(spans: Iterable[Span]) -> list[Span]:
     return sorted(chosen, key=lambda s: s.start)
 
 
-def apply_placeholders(text: str, spans: Sequence[Span]) -> str:
+def _placeholder_for(span: Span, _value: str) -> str:
+    return placeholder(span.entity)
+
+
+def apply_placeholders(
+    text: str, spans: Sequence[Span], replace: Replacement = _placeholder_for
+) -> str:
     out: list[str] = []
     cursor = 0
     for span in spans:
+        value = text[span.start : span.end]
         out.append(text[cursor : span.start])
-        out.append(placeholder(span.entity))
+        out.append(replacement if (replacement := replace(span, value)) is not None else value)
         cursor = span.end
     out.append(text[cursor:])
     return "".join(out)
