@@ -138,31 +138,24 @@ class WebhookDispatcher:
 
     def _claim_due(self, limit: int) -> list[int]:
         now = utcnow()
+        unclaimed = or_(
+            col(WebhookDelivery.locked_until).is_(None), col(WebhookDelivery.locked_until) < now
+        )
         with Session(self._engine) as session:
             due = session.exec(
                 select(WebhookDelivery.id)
                 .where(WebhookDelivery.status == DeliveryStatus.pending)
                 .where(WebhookDelivery.next_attempt_at <= now)
-                .where(
-                    or_(
-                        col(WebhookDelivery.locked_until).is_(None),
-                        col(WebhookDelivery.locked_until) < now,
-                    )
-                )
+                .where(unclaimed)
                 .order_by(col(WebhookDelivery.id))
                 .limit(limit)
             ).all()
             claimed = []
-            for delivery_id in due:
+            for delivery_id in due:  # another worker may have claimed it since: check again
                 result = session.execute(
                     update(WebhookDelivery)
                     .where(col(WebhookDelivery.id) == delivery_id)
-                    .where(
-                        or_(
-                            col(WebhookDelivery.locked_until).is_(None),
-                            col(WebhookDelivery.locked_until) < now,
-                        )
-                    )
+                    .where(unclaimed)
                     .values(locked_until=now + timedelta(seconds=CLAIM_SECONDS))
                 )
                 if result.rowcount == 1:  # type: ignore[attr-defined]

@@ -37,7 +37,7 @@ from graphs.chat.smalltalk import detect_small_talk
 from graphs.chat.state import ChatState
 from graphs.chat.tool_arguments import argument_prompt, fill_arguments, transcript
 from graphs.chat.tools import CreateTicketArgs, RequestHumanArgs, build_tools, ticket_category
-from graphs.redaction.engine import Span, placeholder
+from graphs.redaction.engine import Redactor, Span, placeholder
 from graphs.redaction.streaming import StreamRedactor
 from models.language import Language, detect_language, is_cjk, normalise_locale
 from models.llm import ChatMessage, GenerationOptions, Role, astream
@@ -255,7 +255,7 @@ async def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
 
 
 def _grounded(
-    arguments: dict[str, Any], state: ChatState, redactor: Any, lang: Language
+    arguments: dict[str, Any], state: ChatState, redactor: Redactor, lang: Language
 ) -> dict[str, Any]:
     """Arguments the agent can trust: no personal data, no order number the shopper did not
     give (the model's guess is replaced by the one remembered for the session)."""

@@ -30,7 +30,6 @@ class FilledArguments:
     values: dict[str, Any]
     from_model: bool  # False: the model's reply did not validate and the fallback was used
     seconds: float
-    error: str | None = None
 
 
 def argument_schema(schema: type[BaseModel]) -> dict[str, Any]:
@@ -115,6 +114,6 @@ async def fill_arguments(
     try:
         values = schema.model_validate_json(raw).model_dump()
         return FilledArguments(values, from_model=True, seconds=seconds)
-    except ValidationError as exc:
+    except ValidationError:
         values = schema.model_validate(fallback).model_dump()
-        return FilledArguments(values, from_model=False, seconds=seconds, error=str(exc)[:500])
+        return FilledArguments(values, from_model=False, seconds=seconds)
