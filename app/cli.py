@@ -68,6 +68,12 @@ def _eval_escalation(args: argparse.Namespace) -> int:
     return run_escalation(args)
 
 
+def _eval_rag(args: argparse.Namespace) -> int:
+    from evals.run import run_rag
+
+    return run_rag(args)
+
+
 def _eval_pii(args: argparse.Namespace) -> int:
     from evals.run import run_pii
 
@@ -108,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_escalation_arguments(escalation)
     escalation.set_defaults(handler=_eval_escalation)
+    rag = eval_commands.add_parser(
+        "rag", help="retrieval, key facts and abstention on a shop's documents"
+    )
+    from evals.run import add_rag_arguments
+
+    add_rag_arguments(rag)
+    rag.set_defaults(handler=_eval_rag)
     pii = eval_commands.add_parser("pii", help="redaction precision and recall per entity type")
     from evals.run import add_pii_arguments
 

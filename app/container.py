@@ -24,12 +24,14 @@ from app.services.webhooks import WebhookDispatcher, WebhookOutbox
 from graphs.chat.context import ChatConfig, ChatServices
 from graphs.chat.graph import build_chat_graph
 from graphs.redaction.engine import Redactor
+from ingest.hybrid import HybridRetriever
 from ingest.pipeline import IngestPipeline
 from ingest.store import KnowledgeStore, create_chroma_client
 from models.embedder import create_embedder
 from models.intents import IntentClassifier
 from models.intents.model import load_intent_model
 from models.llm import ChatModel, create_chat_model, estimate_tokens
+from models.reranker import create_reranker
 
 logger = logging.getLogger("kefu")
 
@@ -48,6 +50,7 @@ class Container:
     checkpointer: Any = None
     redactor: Redactor | None = None
     vault: PseudonymVault | None = None
+    retriever: HybridRetriever | None = None
 
     def readiness(self) -> dict[str, bool]:
         checks = {
@@ -90,6 +93,7 @@ def build_knowledge(settings: Settings) -> Container:
         chunk_tokens=settings.chunk_tokens,
         overlap_tokens=settings.chunk_overlap_tokens,
         max_bytes=settings.max_upload_bytes,
+        max_chunks=settings.max_document_chunks,
         scanner=redactor,
     )
     return Container(
@@ -147,10 +151,15 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
         timeout=settings.llm_timeout_seconds,
     )
     embedder = container.store.embedder
+    retriever = container.retriever = HybridRetriever(
+        container.store,
+        candidates=settings.retrieval_candidates,
+        reranker=create_reranker(settings.reranker),
+    )
     container.intents = load_intent_model(settings.intent_model, {embedder.name: embedder})
     services = ChatServices(
         llm=container.llm,
-        retriever=container.store,
+        retriever=retriever,
         redactor=container.redactor or Redactor(),
         intents=container.intents,
         tickets=TicketDeskAdapter(tickets) if (tickets := container.tickets) else None,
@@ -163,10 +172,11 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
         ),
         config=ChatConfig(
             top_k=settings.retrieval_top_k,
-            min_score=settings.retrieval_min_score,
+            answer_min_similarity=settings.answer_min_similarity,
+            answer_offer_below=settings.answer_offer_below,
+            answer_min_coverage=settings.answer_min_coverage,
             clarify_below=settings.intent_clarify_below,
             passage_tokens=settings.prompt_passage_tokens,
-            history_turns=settings.history_turns,
             max_answer_tokens=settings.llm_max_answer_tokens,
             temperature=settings.llm_temperature,
             order_id_pattern=settings.order_id_pattern,

@@ -4,8 +4,6 @@ A data line: ``{"id", "lang", "turns": [shopper messages], "must_escalate": bool
 A conversation counts as escalated when any of its turns opened or updated a ticket.
 """
 
-import json
-import statistics
 import time
 import uuid
 from collections import Counter
@@ -14,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.services.chat import ChatService, TurnRequest
+from evals.records import quantile, read_jsonl
 
 
 @dataclass(frozen=True)
@@ -72,9 +71,9 @@ class EscalationReport:
                 if r.escalated != r.conversation.must_escalate
             ],
             "tool_calls": Counter(name for r in self.results for name in r.tools),
-            "tool_turn_seconds_p50": _quantile(self.tool_turn_seconds, 0.5),
-            "tool_turn_seconds_p95": _quantile(self.tool_turn_seconds, 0.95),
-            "turn_seconds_p50": _quantile(self.turn_seconds, 0.5),
+            "tool_turn_seconds_p50": quantile(self.tool_turn_seconds, 0.5),
+            "tool_turn_seconds_p95": quantile(self.tool_turn_seconds, 0.95),
+            "turn_seconds_p50": quantile(self.turn_seconds, 0.5),
         }
 
 
@@ -90,33 +89,17 @@ def _rates(results: list[ConversationResult]) -> dict[str, float]:
     }
 
 
-def _quantile(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return round(values[0], 3)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q * 100) - 1], 3)
-
-
 def read_conversations(path: Path) -> list[Conversation]:
-    conversations = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            conversations.append(
-                Conversation(
-                    id=str(row["id"]),
-                    lang=str(row["lang"]),
-                    turns=[str(t) for t in row["turns"]],
-                    must_escalate=bool(row["must_escalate"]),
-                    why=str(row.get("why", "")),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a conversation line ({exc})") from exc
-    return conversations
+    def make(row: dict[str, Any], _: int) -> Conversation:
+        return Conversation(
+            id=str(row["id"]),
+            lang=str(row["lang"]),
+            turns=[str(t) for t in row["turns"]],
+            must_escalate=bool(row["must_escalate"]),
+            why=str(row.get("why", "")),
+        )
+
+    return read_jsonl(path, make, "a conversation line")
 
 
 async def evaluate(chat: ChatService, conversations: list[Conversation]) -> EscalationReport:

@@ -6,13 +6,13 @@ found span of its type overlaps it. F2 weighs recall twice: a missed phone numbe
 than a masked order number.
 """
 
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from evals.records import read_jsonl
 from graphs.redaction.engine import Span
 from models.language import Language, detect_language
 
@@ -79,31 +79,23 @@ def _scores(found_right: int, found: int, recalled: int, labelled: int) -> dict[
 
 
 def read_labelled(path: Path) -> list[Labelled]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            text = str(row["text"])
-            entities = [
-                Span(str(e["type"]).upper(), int(e["start"]), int(e["end"]), 1.0)
-                for e in row["entities"]
-            ]
-            if any(not 0 <= e.start < e.end <= len(text) for e in entities):
-                raise ValueError("an entity lies outside the text")
-            lang = row.get("lang")
-            rows.append(
-                Labelled(
-                    text=text,
-                    entities=entities,
-                    lang=lang if lang in ("zh", "en") else detect_language(text),
-                    id=str(row.get("id", number)),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: not a labelled line ({exc})") from exc
-    return rows
+    def make(row: dict[str, Any], number: int) -> Labelled:
+        text = str(row["text"])
+        entities = [
+            Span(str(e["type"]).upper(), int(e["start"]), int(e["end"]), 1.0)
+            for e in row["entities"]
+        ]
+        if any(not 0 <= e.start < e.end <= len(text) for e in entities):
+            raise ValueError("an entity lies outside the text")
+        lang = row.get("lang")
+        return Labelled(
+            text=text,
+            entities=entities,
+            lang=lang if lang in ("zh", "en") else detect_language(text),
+            id=str(row.get("id", number)),
+        )
+
+    return read_jsonl(path, make, "a labelled line")
 
 
 def _overlaps(a: Span, b: Span) -> bool:

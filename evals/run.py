@@ -167,6 +167,101 @@ def run_escalation(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_RAG_DATA = Path(__file__).resolve().parent / "data" / "rag_demo.jsonl"
+
+
+def add_rag_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kb", type=Path, default=DEMO_KB, help="knowledge base folder")
+    parser.add_argument("--qa", type=Path, default=DEFAULT_RAG_DATA, help="QA JSONL")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--report", type=Path, metavar="DIR", help="write rag.html and rag.json there"
+    )
+    parser.add_argument("--limit", type=int, help="only the first N questions")
+
+
+def run_rag(args: argparse.Namespace) -> int:
+    """Ingests --kb into a throw-away data folder and asks every question of --qa through the
+    configured stack (the bundled LLM by default)."""
+    import asyncio
+    import tempfile
+
+    from app.container import build_container
+    from app.core.config import Settings
+    from evals.rag import evaluate as evaluate_rag
+    from evals.rag import read_qa, result_rows, write_html
+    from ingest.parsers import parse_document
+    from ingest.pipeline import expand_paths
+    from models.language import detect_language
+
+    try:
+        questions = read_qa(args.qa)[: args.limit]
+        files = expand_paths([args.kb])
+        documents = {path.name: parse_document(path.name, path.read_bytes()).text for path in files}
+    except (OSError, ValueError) as exc:
+        print(f"kefu eval rag: {exc}", file=sys.stderr)
+        return 2
+
+    async def main() -> tuple[dict[str, object], object]:
+        with tempfile.TemporaryDirectory(prefix="kefu-eval-") as data_dir:
+            settings = Settings(data_dir=Path(data_dir), webhook_urls=[])
+            async with build_container(settings) as container:
+                started = time.perf_counter()
+                container.pipeline.ingest_paths([args.kb])
+                ingest_seconds = time.perf_counter() - started
+                assert container.chat is not None and container.retriever is not None
+                report = await evaluate_rag(
+                    container.chat, container.retriever, questions, documents
+                )
+                report.document_languages = {
+                    name: detect_language(text) for name, text in documents.items()
+                }
+                report.meta = {
+                    "kb": str(args.kb),
+                    "qa": str(args.qa),
+                    "documents": len(documents),
+                    "ingest_seconds": round(ingest_seconds, 2),
+                    "llm": container.llm.name if container.llm else None,
+                    "embedder": container.store.embedder.name,
+                }
+                return report.summary(), report
+
+    summary, report = asyncio.run(main())
+    if args.report:
+        args.report.mkdir(parents=True, exist_ok=True)
+        summary["report"] = str(write_html(report, summary, args.report / "rag.html"))  # type: ignore[arg-type]
+        (args.report / "rag.json").write_text(
+            json.dumps(
+                {"summary": summary, "results": result_rows(report)},  # type: ignore[arg-type]
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    for key in (
+        "n",
+        "retrieval_hit_at_3",
+        "key_fact_rate",
+        "abstention_accuracy",
+        "answered_when_answerable",
+        "abstained_when_unanswerable",
+        "faithful_answers",
+        "cited_answers",
+        "turn_seconds_p50",
+        "turn_seconds_p95",
+        "first_token_seconds_p50",
+    ):
+        print(f"{key}: {summary[key]}")
+    for kind, figures in summary["by_kind"].items():  # type: ignore[attr-defined]
+        print(f"  {kind}: {figures}")
+    for miss in summary["misses"]:  # type: ignore[attr-defined]
+        print(f"  miss {miss['id']}: {miss['question']!r} -> {miss['answer'][:120]!r}")
+    return 0
+
+
 DEFAULT_PII_DATA = Path(__file__).resolve().parent / "data" / "pii_test.jsonl"
 
 

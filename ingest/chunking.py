@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from ingest.parsers import ParsedDocument
+from ingest.document import ParsedDocument, Section
 from models.language import Language, detect_language
 
 TokenCounter = Callable[[str], int]
@@ -20,6 +20,8 @@ class ChunkDraft:
     text: str
     lang: Language
     position: int
+    links: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
 
     @property
     def content_hash(self) -> str:
@@ -68,21 +70,52 @@ def _join(sentences: list[str]) -> str:
     return out
 
 
+def _section_texts(section: Section, count: TokenCounter, size: int, overlap: int) -> list[str]:
+    if section.atomic:  # an FAQ pair: whole, even when longer than the budget
+        return [section.text.strip()] if section.text.strip() else []
+    sentences = split_sentences(section.text)
+    return list(_windows(sentences, count, size - count(section.heading), overlap))
+
+
+def _placed(urls: tuple[str, ...], section: Section, texts: list[str]) -> list[tuple[str, ...]]:
+    """For each chunk text, the URLs it shows: the URL itself or its anchor text is in it.
+
+    A URL that no chunk shows (a link in the heading, an image without alt text) goes with
+    every chunk of its section.
+    """
+    if len(texts) == 1:
+        return [urls]
+    labels: dict[str, list[str]] = {url: [url] for url in urls}
+    for url, label in section.anchors:
+        if url in labels and label:
+            labels[url].append(label)
+    shown = {url: [any(lb in text for lb in labels[url]) for text in texts] for url in urls}
+    return [
+        tuple(url for url in urls if shown[url][i] or not any(shown[url]))
+        for i in range(len(texts))
+    ]
+
+
 def chunk_document(
     document: ParsedDocument, count: TokenCounter, *, size: int, overlap: int
 ) -> list[ChunkDraft]:
-    """Chunks of one document; each keeps its section heading for context."""
+    """Chunks of one document; each keeps its section heading for context, and the links and
+    images of its part of the section."""
     drafts: list[ChunkDraft] = []
     document_lang = detect_language(document.text)
     for section in document.sections:
-        sentences = split_sentences(section.text)
-        for text in _windows(sentences, count, size - count(section.heading), overlap):
+        texts = _section_texts(section, count, size, overlap)
+        links = _placed(section.links, section, texts)
+        images = _placed(section.images, section, texts)
+        for index, text in enumerate(texts):
             drafts.append(
                 ChunkDraft(
                     heading=section.heading,
                     text=text,
                     lang=detect_language(text, default=document_lang),
                     position=len(drafts),
+                    links=links[index],
+                    images=images[index],
                 )
             )
     return drafts

@@ -21,3 +21,15 @@ class EmptyDocument(IngestError):
 
 class DocumentTooLarge(IngestError):
     code = "document_too_large"
+
+
+class EncryptedDocument(UnreadableDocument):
+    """Password-protected: Kefu cannot open it without the password."""
+
+    code = "encrypted_document"
+
+
+class NoTextLayer(EmptyDocument):
+    """A PDF of scanned pages: images of text, nothing to extract without OCR."""
+
+    code = "no_text_layer"

@@ -1,8 +1,10 @@
 """Ingestion: bytes -> parsed document -> chunks -> vectors -> knowledge store.
 
 Idempotent by content hash. A document is known by its file name: uploading the same name again
-is a new version of it. Only the chunks that changed are embedded and written, and stale chunks
-are removed only after the new ones are stored, so a failure leaves the earlier version whole.
+is a new version of it (its ``version`` counts the contents it has had). Only the chunks that
+changed are embedded and written, and stale chunks are removed only after the new ones are
+stored, so a failure (a damaged file, too many chunks, the embedder down) leaves the earlier
+version whole and searchable.
 """
 
 import hashlib
@@ -34,6 +36,7 @@ class DocumentRecord:
     chunks: int
     updated_at: datetime
     personal_data: dict[str, int] = field(default_factory=dict)
+    version: int = 1
 
 
 class PersonalDataScanner(Protocol):
@@ -73,6 +76,7 @@ class IngestResult:
     chunks: int
     status: IngestStatus
     personal_data: dict[str, int] = field(default_factory=dict)
+    version: int = 1
 
 
 @dataclass
@@ -84,6 +88,7 @@ class IngestPipeline:
     overlap_tokens: int
     max_bytes: int
     scanner: PersonalDataScanner | None = None
+    max_chunks: int = 2000
 
     def ingest_bytes(self, filename: str, data: bytes) -> IngestResult:
         filename = Path(filename).name
@@ -106,6 +111,7 @@ class IngestPipeline:
                 existing.chunks,
                 "unchanged",
                 existing.personal_data,
+                existing.version,
             )
 
         drafts = chunk_document(
@@ -113,6 +119,11 @@ class IngestPipeline:
         )
         if not drafts:
             raise EmptyDocument(f"{filename} has no text to answer from")
+        if len(drafts) > self.max_chunks:
+            raise DocumentTooLarge(
+                f"{filename} makes {len(drafts)} chunks; the limit is {self.max_chunks} chunks "
+                "per document (KEFU_MAX_DOCUMENT_CHUNKS): split it into smaller documents"
+            )
         document_id = existing.id if existing else uuid.uuid4().hex
         seen: dict[str, int] = {}
         chunks = []
@@ -131,6 +142,8 @@ class IngestPipeline:
                     lang=draft.lang,
                     content_hash=draft.content_hash,
                     position=draft.position,
+                    links=draft.links,
+                    images=draft.images,
                 )
             )
         old_ids = self.store.chunk_ids(document_id)
@@ -140,6 +153,10 @@ class IngestPipeline:
         self.store.update_metadata([c for c in chunks if c.id in old_ids])
         self.store.delete(sorted(old_ids - {c.id for c in chunks}))
         personal_data = scan_document(self.scanner, parsed) if self.scanner else {}
+        # A new content is a new version; re-storing the same content (lost chunks) is not.
+        version = (
+            1 if existing is None else existing.version + (existing.content_hash != content_hash)
+        )
         self.catalog.save(
             DocumentRecord(
                 id=document_id,
@@ -151,6 +168,7 @@ class IngestPipeline:
                 chunks=len(chunks),
                 updated_at=datetime.now(UTC),
                 personal_data=personal_data,
+                version=version,
             )
         )
         return IngestResult(
@@ -160,6 +178,7 @@ class IngestPipeline:
             len(chunks),
             "updated" if existing else "created",
             personal_data,
+            version,
         )
 
     def ingest_paths(self, paths: Iterable[Path]) -> list[IngestResult]:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+import numpy as np
+
 from models.embedder import Embedder, Vectors
 
 
@@ -21,8 +23,11 @@ class StoredChunk:
     lang: str
     content_hash: str
     position: int
+    links: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()
 
     def metadata(self) -> dict[str, str | int]:
+        """Chroma metadata holds scalars only: URL lists are stored newline-joined."""
         return {
             "document_id": self.document_id,
             "document": self.document,
@@ -31,6 +36,8 @@ class StoredChunk:
             "lang": self.lang,
             "content_hash": self.content_hash,
             "position": self.position,
+            "links": "\n".join(self.links),
+            "images": "\n".join(self.images),
         }
 
 
@@ -46,6 +53,13 @@ class Passage:
     text: str
     lang: str
     score: float
+    links: tuple[str, ...] = ()  # URLs the chunk links to, for citations
+    images: tuple[str, ...] = ()  # URLs of the images the chunk shows
+
+
+def url_list(value: object) -> tuple[str, ...]:
+    """A newline-joined URL list from chunk metadata; chunks stored before it have none."""
+    return tuple(url for url in str(value or "").split("\n") if url)
 
 
 def create_chroma_client(target: str, data_path: Path) -> Any:
@@ -82,6 +96,8 @@ class KnowledgeStore:
     def __init__(self, client: Any, embedder: Embedder) -> None:
         self.embedder = embedder
         self._client = client
+        # Bumped by every write in this process, so caches built from the chunks know to renew.
+        self.generation = 0
         self._collection = client.get_or_create_collection(
             name=collection_name(embedder.name),
             embedding_function=None,
@@ -100,6 +116,7 @@ class KnowledgeStore:
         return set(found["ids"])
 
     def add(self, chunks: Sequence[StoredChunk], vectors: Vectors) -> None:
+        self.generation += 1
         if not chunks:
             return
         self._collection.upsert(
@@ -110,46 +127,88 @@ class KnowledgeStore:
         )
 
     def update_metadata(self, chunks: Sequence[StoredChunk]) -> None:
+        self.generation += 1
         if chunks:
             self._collection.update(
                 ids=[c.id for c in chunks], metadatas=[c.metadata() for c in chunks]
             )
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
+        self.generation += 1
         if chunk_ids:
             self._collection.delete(ids=list(chunk_ids))
 
     def delete_document(self, document_id: str) -> None:
+        self.generation += 1
         self._collection.delete(where={"document_id": document_id})
 
     def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         if self.count() == 0:
             return []
-        vector = self.embedder.embed([query])
+        return self.search_by_vector(self.embedder.embed([query])[0], k, where)
+
+    def search_by_vector(
+        self, vector: Any, k: int, where: dict[str, Any] | None = None
+    ) -> list[Passage]:
+        """The ``k`` chunks nearest to an embedded query, scored by cosine similarity."""
+        if self.count() == 0:
+            return []
         result = self._collection.query(
-            query_embeddings=vector.tolist(),
+            query_embeddings=[list(map(float, vector))],
             n_results=k,
             where=where,
             include=["documents", "metadatas", "distances"],
         )
-        passages = []
-        for chunk_id, text, meta, distance in zip(
-            result["ids"][0],
-            result["documents"][0],
-            result["metadatas"][0],
-            result["distances"][0],
-            strict=True,
-        ):
-            passages.append(
-                Passage(
-                    chunk_id=chunk_id,
-                    document_id=str(meta["document_id"]),
-                    document=str(meta["document"]),
-                    title=str(meta["title"]),
-                    heading=str(meta.get("heading", "")),
-                    text=text,
-                    lang=str(meta.get("lang", "")),
-                    score=round(1.0 - float(distance), 4),
-                )
+        return [
+            passage_from_record(chunk_id, text, meta, 1.0 - float(distance))
+            for chunk_id, text, meta, distance in zip(
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
             )
-        return passages
+        ]
+
+    def records(self, where: dict[str, Any] | None = None) -> list[tuple[str, str, dict[str, Any]]]:
+        """Every chunk's id, text and metadata (matching ``where``), for the lexical index."""
+        found = self._collection.get(where=where, include=["documents", "metadatas"])
+        return [
+            (chunk_id, text or "", dict(meta or {}))
+            for chunk_id, text, meta in zip(
+                found["ids"], found["documents"], found["metadatas"], strict=True
+            )
+        ]
+
+    def passages(self, chunk_ids: Sequence[str], vector: Any) -> list[Passage]:
+        """The given chunks, scored by cosine similarity to an embedded query."""
+        if not chunk_ids:
+            return []
+        found = self._collection.get(
+            ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"]
+        )
+        query = np.asarray(vector, dtype=np.float32)
+        by_id = {}
+        for chunk_id, text, meta, embedding in zip(
+            found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True
+        ):
+            stored = np.asarray(embedding, dtype=np.float32)
+            norm = float(np.linalg.norm(stored) * np.linalg.norm(query)) or 1.0
+            score = float(stored @ query) / norm
+            by_id[chunk_id] = passage_from_record(chunk_id, text or "", dict(meta or {}), score)
+        return [by_id[chunk_id] for chunk_id in chunk_ids if chunk_id in by_id]
+
+
+def passage_from_record(chunk_id: str, text: str, meta: Any, score: float) -> Passage:
+    return Passage(
+        chunk_id=chunk_id,
+        document_id=str(meta["document_id"]),
+        document=str(meta["document"]),
+        title=str(meta["title"]),
+        heading=str(meta.get("heading", "")),
+        text=text,
+        lang=str(meta.get("lang", "")),
+        score=round(score, 4),
+        links=url_list(meta.get("links")),
+        images=url_list(meta.get("images")),
+    )

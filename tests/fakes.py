@@ -58,6 +58,19 @@ class FakeRetriever:
         self.queries.append(query)
         return self.passages[:k]
 
+    # Relevance: a text is as relevant as the passage it comes from.
+    def coverage(self, query: str, text: str) -> float:
+        return self._score_of(text)
+
+    def similarity(self, query: str, texts: Sequence[str]) -> list[float]:
+        return [self._score_of(text) for text in texts]
+
+    def _score_of(self, text: str) -> float:
+        scores = [
+            p.score for p in self.passages if p.text in text or text.split(": ")[-1] in p.text
+        ]
+        return max(scores, default=0.0)
+
 
 class HashEmbedder:
     """Deterministic bag-of-character-trigram vectors: similar texts get similar vectors."""

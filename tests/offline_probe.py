@@ -30,7 +30,9 @@ def main(data_dir: str) -> int:
                         break
                 except httpx.HTTPError:
                     time.sleep(0.5)
-            answer = httpx.post(f"{base}/v1/chat", json={"message": "满多少钱包邮？"}, timeout=120)
+            answer = httpx.post(
+                f"{base}/v1/chat", json={"message": "订单满多少钱可以包邮？"}, timeout=120
+            )
             print(json.dumps(answer.json(), ensure_ascii=False))
         finally:
             server.terminate()

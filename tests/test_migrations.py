@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from app.core.db import alembic_config, create_db_engine, migrate
 from app.db.models import ApiKey, Role
+from app.services.catalog import SqlDocumentCatalog
 from app.services.keys import create_api_key, find_api_key
 from app.services.transcripts import TranscriptStore
 
@@ -92,4 +93,21 @@ def test_sqlite_upgrade_from_0002(tmp_path: object) -> None:
 def test_postgresql_upgrade_from_0002(postgres_url: str) -> None:
     engine = create_db_engine(postgres_url)
     _upgrade_keeps_sessions_and_their_agent_replies(engine)
+    engine.dispose()
+
+
+def test_documents_from_before_versions_are_version_1(tmp_path: object) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path}/old.db")
+    command.upgrade(alembic_config(engine), "0004")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO documents (id, filename, title, lang, content_hash, size_bytes, "
+                "chunks, status, created_at, updated_at) VALUES ('d1', 'faq.md', 'FAQ', 'en', "
+                "'abc', 10, 2, 'ready', '2026-11-01 10:00:00', '2026-11-01 10:00:00')"
+            )
+        )
+    migrate(engine)
+    record = SqlDocumentCatalog(engine).find_by_filename("faq.md")
+    assert record is not None and (record.version, record.chunks) == (1, 2)
     engine.dispose()

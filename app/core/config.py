@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     llm_model_name: str = Field("default", description="model name sent to an OpenAI server")
     llm_context_tokens: int = Field(4096, ge=512, description="context window of the LLM")
     llm_threads: int = Field(2, ge=1, description="CPU threads for llama.cpp")
-    llm_max_answer_tokens: int = Field(320, ge=16, description="longest answer, in tokens")
+    llm_max_answer_tokens: int = Field(
+        320, ge=16, description="longest text the LLM writes for an answer, in tokens"
+    )
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
     llm_timeout_seconds: float = Field(120.0, gt=0, description="remote LLM request timeout")
     embedder: str = Field(
@@ -98,14 +100,47 @@ class Settings(BaseSettings):
     )
     chunk_tokens: int = Field(220, ge=32, description="target chunk size in tokens")
     chunk_overlap_tokens: int = Field(30, ge=0, description="overlap between chunks in tokens")
-    retrieval_top_k: int = Field(4, ge=1, le=20)
-    retrieval_min_score: float = Field(
-        0.25, ge=-1.0, le=1.0, description="below this cosine similarity a passage is not used"
+    retrieval_top_k: int = Field(6, ge=1, le=20)
+    retrieval_candidates: int = Field(
+        20,
+        ge=1,
+        le=200,
+        description="passages each of the dense and the BM25 lists offer for fusion",
     )
-    prompt_passage_tokens: int = Field(700, ge=64, description="budget for passages in a prompt")
-    history_turns: int = Field(3, ge=0, description="earlier exchanges shown to the LLM")
+    reranker: str = Field(
+        "",
+        description="a sentence-transformers cross-encoder (name or path) that reorders the "
+        "fused passages; empty: none",
+    )
+    answer_min_coverage: float = Field(
+        0.8,
+        ge=0.0,
+        le=1.0,
+        description="a passage holding this share of the question's word weight answers it "
+        "whatever its similarity (short keyword questions)",
+    )
+    answer_offer_below: float = Field(
+        0.4,
+        ge=-1.0,
+        le=1.0,
+        description="an answer whose best passage is less similar than this ends with the "
+        "offer of a person",
+    )
+    answer_min_similarity: float = Field(
+        0.28,
+        ge=-1.0,
+        le=1.0,
+        description="below this cosine similarity between the question and the best passage the "
+        "bot says the help centre does not cover it and offers a person",
+    )
+    prompt_passage_tokens: int = Field(
+        300, ge=64, description="budget for the evidence an answer quotes or translates, in tokens"
+    )
     max_message_chars: int = Field(2000, ge=1, description="longest shopper message accepted")
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1024)
+    max_document_chunks: int = Field(
+        2000, ge=1, description="most chunks one document may make (more: 413)"
+    )
     bootstrap_admin_key: str = Field("", description="made an admin key at start-up when set")
     log_level: str = "INFO"
 

@@ -16,7 +16,9 @@ logger = logging.getLogger("kefu.api")
 INGEST_STATUS = {
     "unsupported_file_type": 415,
     "unreadable_document": 422,
+    "encrypted_document": 422,
     "empty_document": 422,
+    "no_text_layer": 422,
     "document_too_large": 413,
 }
 

@@ -37,13 +37,26 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "The document cannot be read: {detail}",
         "zh": "无法读取该文档：{detail}",
     },
+    "encrypted_document": {
+        "en": "The document is password-protected: {detail}",
+        "zh": "该文档有密码保护：{detail}",
+    },
     "empty_document": {
         "en": "The document has no text to answer from.",
         "zh": "该文档没有可用于回答的文字内容。",
     },
+    "no_text_layer": {
+        "en": "The PDF has no text layer (scanned pages?): {detail}",
+        "zh": "该 PDF 没有文字层（可能是扫描件），请上传可选中文字的 PDF "
+        "或先做文字识别（OCR）：{detail}",
+    },
     "document_too_large": {
         "en": "The document is too large: {detail}",
         "zh": "文档过大：{detail}",
+    },
+    "search_unavailable": {
+        "en": "The knowledge base is not ready yet. Please try again in a moment.",
+        "zh": "知识库尚未就绪，请稍后再试。",
     },
     "llm_unavailable": {
         "en": "Sorry, I can't answer right now. Please try again in a moment.",

@@ -54,6 +54,8 @@ class Document(SQLModel, table=True):
     status: str = Field(default="ready", max_length=16)
     # Personal data found in the upload, by type: flagged for staff, not removed.
     personal_data: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON))
+    # 1 on upload, +1 each time the file's content changes.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

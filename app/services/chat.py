@@ -10,13 +10,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from starlette.concurrency import run_in_threadpool
 
 from app.core.i18n import message
 from app.core.metrics import CHAT_TURNS, FIRST_TOKEN_SECONDS, TOOL_CALLS, TURN_SECONDS
 from app.services.transcripts import TranscriptStore
 from graphs.chat.context import ChatServices, TurnContext
-from models.language import Language, normalise_locale
+from models.language import Language, detect_language, normalise_locale
 from models.llm import LLMError
 
 logger = logging.getLogger("kefu.chat")
@@ -68,6 +69,21 @@ class ChatService:
         if lock is None:
             lock = self._session_locks[session_id] = asyncio.Lock()
         return lock
+
+    async def seed_history(self, session_id: str, history: list[tuple[str, str]]) -> None:
+        """Put earlier (role, text) exchanges into a session's memory, redacted, as if they had
+        been said in it (evaluations of follow-up questions; imported conversations)."""
+        redactor = self._services.redactor
+        messages: list[AnyMessage] = []
+        for role, text in history:
+            redacted = redactor.redact(text, detect_language(text)).text
+            messages.append(HumanMessage(redacted) if role == "user" else AIMessage(redacted))
+        async with self._lock(session_id):
+            await self._graph.aupdate_state(
+                {"configurable": {"thread_id": session_id}},
+                {"messages": messages},
+                as_node="redact_output",
+            )
 
     async def run_turn(self, request: TurnRequest) -> AsyncIterator[ChatEvent]:
         started = time.perf_counter()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Protocol
 
+from graphs.chat.evidence import Relevance
 from graphs.chat.orders import DEFAULT_ORDER_ID_PATTERN, OrderLookup
 from graphs.redaction.engine import Redactor
 from models.intents import IntentClassifier
@@ -34,8 +35,9 @@ class PassageLike(Protocol):
     def score(self) -> float: ...
 
 
-class Retriever(Protocol):
-    """Finds the knowledge-base passages nearest to a query (the app passes its store)."""
+class Retriever(Relevance, Protocol):
+    """Finds the knowledge-base passages nearest to a query and judges how well a text
+    matches it (the app passes its hybrid retriever)."""
 
     def search(self, query: str, k: int) -> Sequence[PassageLike]: ...
 
@@ -93,12 +95,16 @@ DEFAULT_PII_POLICY: Mapping[str, PiiAction] = MappingProxyType(
 
 @dataclass(frozen=True)
 class ChatConfig:
-    top_k: int = 4
-    min_score: float = 0.25
-    strong_score: float = 0.45
+    top_k: int = 6
     clarify_below: float = 0.4
-    passage_tokens: int = 700
-    history_turns: int = 3
+    passage_tokens: int = 300
+    # Below this cosine similarity of the question and its best passage, the knowledge base is
+    # taken not to cover the question.
+    answer_min_similarity: float = 0.28
+    # ... unless a passage holds this share of the question's word weight ("包邮吗").
+    answer_min_coverage: float = 0.8
+    # Below this similarity an answer is given, but ends with the offer of a person.
+    answer_offer_below: float = 0.4
     max_answer_tokens: int = 320
     temperature: float = 0.1
     order_id_pattern: str = DEFAULT_ORDER_ID_PATTERN

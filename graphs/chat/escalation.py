@@ -38,8 +38,16 @@ _PERSON = re.compile(
 # "How / when can I reach your agents?" asks for contact details, not for a hand-over.
 _CONTACT_INFO = re.compile(
     r"\bhow (?:can|do) i (?:contact|reach|call|email)|\bwhat (?:are|is) your (?:hours|phone|"
-    r"number|opening)|\bwhen (?:are|is) (?:you|your)|\bopening hours|"
-    r"怎么联系|如何联系|几点|什么时间|什么时候上班|电话是多少|联系方式",
+    r"number|opening)|\bwhen (?:are|is) (?:you|your)|\bopening hours|\b(?:until|till) what time|"
+    r"\bwhat time\b|\b(?:email|e-mail|address|phone|number|hotline) (?:for|to)\b|"
+    r"怎么联系|如何联系|几点|什么时间|什么时候上班|电话是多少|联系方式|邮箱|热线",
+    re.IGNORECASE,
+)
+# A question about the rules ("how long do I have to report it?") wants an answer first, even
+# when it comes with a complaint; a person follows when the help centre has none.
+_ASKS_RULE = re.compile(
+    r"\b(?:how (?:long|much|many|soon)|is there a (?:time )?limit|by when|within how)\b|"
+    r"多久|多长时间|几天|多少天|时限|期限|要多少",
     re.IGNORECASE,
 )
 _REFUND = re.compile(
@@ -81,19 +89,8 @@ _NO = re.compile(
 _NEGATION = re.compile(r"\b(?:no|not|don'?t|never)\b|不|别|没", re.IGNORECASE)
 SHORT_REPLY_CHARS = 40
 
+
 # The assistant's own words offering a person (rule 4 of the answer prompt).
-_OFFERS_PERSON = re.compile(
-    r"(?:connect|transfer|put) you (?:with|to|through)|would you like (?:me to|to be) "
-    r"(?:connect|transfer)|human colleague|live agent|"
-    r"(?:为您|帮您|给您)转接|需要.{0,6}转(?:接)?人工|是否.{0,4}转(?:接)?人工|要不要.{0,4}转",
-    re.IGNORECASE,
-)
-
-
-def offers_person(answer: str) -> bool:
-    return bool(_OFFERS_PERSON.search(answer))
-
-
 def accepts_offer(text: str) -> bool:
     """A short yes to the offer of a person: "yes please", "yeah sure", "可以，帮我转吧"."""
     reply = text.strip()
@@ -122,6 +119,8 @@ def before_retrieval(state: ChatState) -> EscalationReason | None:
     asks_how_to_reach_us = bool(_CONTACT_INFO.search(question))
     if reason == "asked_for_person" and asks_how_to_reach_us:
         reason = None
+    if reason == "complaint" and (asks_how_to_reach_us or _ASKS_RULE.search(question)):
+        reason = None  # answered if the help centre can; see after_retrieval
     if reason and float(intent.get("confidence", 0.0)) >= MIN_CONFIDENCE:
         return reason
     if _PERSON.search(question) and not asks_how_to_reach_us:
@@ -142,6 +141,8 @@ def after_retrieval(state: ChatState, answerable: bool) -> EscalationReason | No
     confident = float(intent.get("confidence", 0.0)) >= MIN_CONFIDENCE
     if intent.get("label") == "payment_issue" and confident:
         return "unsolved_payment"
+    if intent.get("label") == "complaint" and confident:
+        return "complaint"
     if counts_as_miss(state) and state.get("misses", 0) + 1 >= MISSES_BEFORE_ESCALATION:
         return "repeated_misses"
     return None

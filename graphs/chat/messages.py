@@ -2,6 +2,23 @@
 
 from models.language import Language
 
+ANSWER_LEAD: dict[Language, str] = {
+    "en": "Here is what our help centre says:",
+    "zh": "帮助中心是这样说明的：",
+}
+
+# After a translation that could not be trusted: the passage in its own words.
+ORIGINAL_WORDING: dict[Language, str] = {
+    "en": ' (in the original, {title}: "{text}")',
+    "zh": "（{title}原文：“{text}”）",
+}
+
+# After an answer from a passage that is not a close match.
+OFFER_AFTER_ANSWER: dict[Language, str] = {
+    "en": "If this does not answer your question, I can connect you with a colleague.",
+    "zh": "如果这没有解答您的问题，我可以为您转接人工客服。",
+}
+
 NO_SOURCE: dict[Language, str] = {
     "en": (
         "I'm sorry, I couldn't find this in our help centre, so I don't want to guess. "

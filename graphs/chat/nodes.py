@@ -2,13 +2,14 @@
 update of the state."""
 
 import re
-from dataclasses import asdict, is_dataclass
+from collections.abc import AsyncIterator
+from dataclasses import asdict, is_dataclass, replace
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 
-from graphs.chat.context import TurnContext
+from graphs.chat.context import ChatConfig, TurnContext
 from graphs.chat.escalation import (
     MIN_PRIORITY,
     TOOL_FOR,
@@ -17,9 +18,11 @@ from graphs.chat.escalation import (
     before_retrieval,
     counts_as_miss,
     declines_offer,
-    offers_person,
 )
+from graphs.chat.evidence import Evidence, Source, select_evidence
+from graphs.chat.grounding import numbers, sentence_end
 from graphs.chat.messages import (
+    ANSWER_LEAD,
     ASK_ORDER_ID,
     CLARIFY,
     ESCALATION_REASONS,
@@ -27,8 +30,10 @@ from graphs.chat.messages import (
     HANDOVER_UNAVAILABLE,
     INTENT_NAMES,
     NO_SOURCE,
+    OFFER_AFTER_ANSWER,
     ORDER_NOT_FOUND,
     ORDER_SERVICE_DOWN,
+    ORIGINAL_WORDING,
     SMALL_TALK,
     TICKET_UPDATED,
 )
@@ -40,7 +45,7 @@ from graphs.chat.tools import CreateTicketArgs, RequestHumanArgs, build_tools, t
 from graphs.redaction.engine import Redactor, Span, placeholder
 from graphs.redaction.streaming import StreamRedactor
 from models.language import Language, detect_language, is_cjk, normalise_locale
-from models.llm import ChatMessage, GenerationOptions, Role, astream
+from models.llm import ChatMessage, ChatModel, GenerationOptions, astream
 from prompts import load_prompt
 
 FOLLOW_UP_MAX_CHARS = 24
@@ -291,20 +296,29 @@ _FOLLOW_UP_OPENINGS = re.compile(
     r"^(?:(?:and|what about|how about|also|same for|what if|or)\b|那|还有|如果|要是|另外|也)",
     re.IGNORECASE,
 )
+# Words that point back at something said before: "can I return it?", "这个能退吗".
+_BACK_REFERENCES = re.compile(
+    r"\b(?:it|its|that|this|them|those|these|ones)\b|它|这个|那个|这款|那款|这种|那种|这件|那件",
+    re.IGNORECASE,
+)
+BACK_REFERENCE_MAX_WORDS = 8
+BACK_REFERENCE_MAX_CHARS = 12
 
 
 def is_follow_up(question: str) -> bool:
-    """ "And for lamps?", "那灯具呢？", "opened ones?": it leans on the previous question."""
+    """ "And for lamps?", "那灯具呢？", "opened ones?", "can I return it?": it leans on the
+    previous question."""
     bare = question.strip().strip("?？。.!！")
     words = bare.split()
+    cjk = sum(1 for c in bare if is_cjk(c))
+    short = (
+        len(words) <= BACK_REFERENCE_MAX_WORDS if not cjk else len(bare) <= BACK_REFERENCE_MAX_CHARS
+    )
     return (
         bool(_FOLLOW_UP_OPENINGS.match(bare))
-        or (
-            len(words) <= 3
-            and len(bare) <= FOLLOW_UP_MAX_CHARS
-            and not any(is_cjk(c) for c in bare)
-        )
-        or (len(bare) <= 5 and all(is_cjk(c) for c in bare))
+        or (len(words) <= 3 and len(bare) <= FOLLOW_UP_MAX_CHARS and not cjk)
+        or (len(bare) <= 5 and cjk == len(bare))
+        or (short and bool(_BACK_REFERENCES.search(bare)))
     )
 
 
@@ -317,19 +331,58 @@ def retrieval_query(question: str, history: list[AnyMessage]) -> str:
 
 
 def retrieve(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    """Passages for the question; flags a clarification when neither the intent nor the
-    knowledge base is clear about what is asked (and the last turn was not one already)."""
-    config = runtime.context.services.config
-    found = runtime.context.services.retriever.search(state["query"], config.top_k)
-    passages = [_as_dict(p) for p in found if p.score >= config.min_score]
-    best = max((p["score"] for p in passages), default=0.0)
+    """Passages for the question and the sentences of them that bear on it, with a judgement
+    of whether they answer it. Flags a clarification when neither the intent nor the knowledge
+    base is clear about what is asked (and the last turn was not one already)."""
+    services = runtime.context.services
+    config = services.config
+    query = state["query"]
+    found = [_as_dict(p) for p in services.retriever.search(query, config.top_k)]
+    evidence = select_evidence(
+        query, found, services.retriever, max_sentences=3, max_sources=3, keep_ratio=0.8
+    )
+    grounding = judge(evidence, config)
     unsure = state["intent"]["confidence"] < config.clarify_below
-    would_clarify = unsure and best < config.strong_score and not state.get("clarified")
-    escalation = after_retrieval(state, answerable=bool(passages) and not would_clarify)
+    would_clarify = unsure and not grounding["answerable"] and not state.get("clarified")
+    escalation = after_retrieval(state, answerable=grounding["answerable"])
+    sources = within_budget(evidence.sources, config.passage_tokens, services.llm.count_tokens)
+    answerable = grounding["answerable"]
     return {
-        "passages": passages,
+        "passages": [source.passage for source in sources] if answerable else [],
+        "evidence": [source.text for source in sources] if answerable else [],
+        "grounding": grounding,
         "escalation": escalation,
         "needs_clarification": would_clarify and escalation is None,
+    }
+
+
+def within_budget(sources: list[Source], budget: int, count_tokens: Any) -> list[Source]:
+    """The first sources whose texts fit in ``budget`` tokens (the first one always)."""
+    kept: list[Source] = []
+    used = 0
+    for source in sources:
+        used += count_tokens(source.text)
+        if kept and used > budget:
+            break
+        kept.append(source)
+    return kept
+
+
+def judge(evidence: Evidence, config: ChatConfig) -> dict[str, Any]:
+    """Whether the evidence answers the question: by the best passage's similarity to it, or,
+    for a short keyword question that scores low by meaning, by a passage that holds nearly all
+    of its words. (On the demo set, similarity told covered from uncovered questions better
+    than sentence match or word coverage alone.)"""
+    similarity = round(evidence.similarity, 4)
+    return {
+        "similarity": similarity,
+        "match": round(evidence.match, 4),
+        "coverage": round(evidence.coverage, 4),
+        "answerable": bool(evidence.sources)
+        and (
+            similarity >= config.answer_min_similarity
+            or evidence.coverage >= config.answer_min_coverage
+        ),
     }
 
 
@@ -339,84 +392,95 @@ def _as_dict(passage: object) -> dict[str, Any]:
     return dict(vars(passage))
 
 
-def _history(state: ChatState, turns: int) -> list[ChatMessage]:
-    earlier = state.get("messages", [])[:-1]
-    recent = earlier[-2 * turns :] if turns else []
-    history = []
-    for message in recent:
-        role: Role = "user" if isinstance(message, HumanMessage) else "assistant"
-        history.append(ChatMessage(role, str(message.content)))
-    return history
-
-
-def build_prompt(
-    state: ChatState, passages: list[dict[str, Any]], history_turns: int
-) -> tuple[list[ChatMessage], str]:
-    """System rules first (the same text every turn, so its KV cache is reused), then the
-    conversation so far, then the passages and the question."""
-    lang = _lang(state)
-    system = load_prompt("answer_system", lang)
-    user = load_prompt("answer_user", lang)
-    numbered = "\n\n".join(
-        f"[{i}] ({p['title']}{' / ' + p['heading'] if p['heading'] else ''})\n{p['text']}"
-        for i, p in enumerate(passages, start=1)
-    )
-    messages = [
-        ChatMessage("system", system.text),
-        *_history(state, history_turns),
-        ChatMessage("user", user.render(passages=numbered, question=state["question"])),
-    ]
-    return messages, f"{system.version}+{user.version}"
-
-
-def _fit_passages(
-    passages: list[dict[str, Any]], budget: int, count_tokens: Any
-) -> list[dict[str, Any]]:
-    kept: list[dict[str, Any]] = []
-    used = 0
-    for passage in passages:
-        cost = count_tokens(passage["text"]) + 12
-        if kept and used + cost > budget:
-            break
-        kept.append(passage)
-        used += cost
-    return kept
-
-
 async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
-    """Answer from the passages, streaming only text that has passed output redaction."""
+    """Answer with the sentences of the passages that state the answer, each cited. A sentence
+    in the other language is translated by the LLM, and the translation is only sent while it
+    keeps the original's numbers; otherwise the original is quoted. Nothing is said that the
+    help centre does not say."""
     services = runtime.context.services
-    config = services.config
     lang = _lang(state)
-    write = runtime.stream_writer
-    passages = _fit_passages(
-        state.get("passages", []), config.passage_tokens, services.llm.count_tokens
-    )
+    passages = state.get("passages", [])
     misses = state.get("misses", 0) + (1 if counts_as_miss(state) else 0)
     if not passages:
         no_source = _say(runtime, NO_SOURCE[lang], prompt_version="no-source", handoff=True)
         return {**no_source, "misses": misses}
 
-    messages, prompt_version = build_prompt(state, passages, config.history_turns)
     public_values = services.redactor.values((p["text"] for p in passages), lang)
     redactor = StreamRedactor(services.redactor, lang, allow=public_values)
-    options = GenerationOptions(max_tokens=config.max_answer_tokens, temperature=config.temperature)
     released: list[str] = []
-    async for piece in astream(services.llm, messages, options):
-        if safe := redactor.feed(piece):
+
+    def emit(text: str) -> None:
+        if safe := redactor.feed(text):
             released.append(safe)
-            write({"token": safe})
+            runtime.stream_writer({"token": safe})
+
+    versions = ["extract"]
+    emit(ANSWER_LEAD[lang])
+    for number, (passage, text) in enumerate(
+        zip(passages, state.get("evidence", []), strict=True), start=1
+    ):
+        glue = "" if lang == "zh" else " "
+        if detect_language(text, default=lang) == lang:
+            emit(f"{glue}{text} [{number}]")
+            continue
+        system, user = load_prompt("translate_system", lang), load_prompt("translate_user", lang)
+        versions.append(f"{system.version}+{user.version}")
+        messages = [ChatMessage("system", system.text), ChatMessage("user", user.render(text=text))]
+        emit(glue)
+        limits = GenerationOptions(
+            max_tokens=services.config.max_answer_tokens,
+            temperature=services.config.temperature,
+            repeat_penalty=1.1,
+        )
+        async for piece in translated(services.llm, messages, limits, text, lang, passage):
+            emit(piece)
+        emit(f" [{number}]")
+    close = float((state.get("grounding") or {}).get("similarity", 1.0))
+    offer = close < services.config.answer_offer_below
+    if offer:  # a loose match: the answer may miss the point, so a person is offered too
+        emit(("\n" if lang == "en" else "") + OFFER_AFTER_ANSWER[lang])
     if tail := redactor.flush():
         released.append(tail)
-        write({"token": tail})
+        runtime.stream_writer({"token": tail})
     answer = "".join(released).strip()
-    if not answer:  # the model said nothing: say so rather than send an empty bubble
-        no_answer = _say(runtime, NO_SOURCE[lang], prompt_version=prompt_version, handoff=True)
-        return {**no_answer, "misses": misses}
-    if offers_person(answer):  # the model found no answer in the passages and said so
-        reply = _reply(answer, prompt_version=prompt_version, handoff=True)
-        return {**reply, "passages": passages, "misses": misses}
-    return {**_reply(answer, prompt_version=prompt_version), "passages": passages, "misses": 0}
+    reply = _reply(answer, prompt_version="+".join(versions), handoff=offer)
+    return {**reply, "passages": passages, "misses": 0}
+
+
+async def translated(
+    llm: ChatModel,
+    messages: list[ChatMessage],
+    limits: GenerationOptions,
+    text: str,
+    lang: Language,
+    passage: dict[str, Any],
+) -> AsyncIterator[str]:
+    """The translation of ``text`` the messages ask for, a sentence at a time. A sentence with a
+    number the original lacks stops the translation, and so does an ending that lost one of
+    the original's numbers: the original is then quoted after what was already sent."""
+    budget = min(limits.max_tokens, max(64, 2 * llm.count_tokens(text)))
+    options = replace(limits, max_tokens=budget)
+    original = numbers(text)
+    said: set[str] = set()
+    pending = ""
+    faithful = True
+    async for piece in astream(llm, messages, options):
+        pending += piece
+        while faithful and (end := sentence_end(pending)) is not None:
+            sentence, pending = pending[:end], pending[end:]
+            if numbers(sentence) - original:
+                faithful = False
+                break
+            said |= numbers(sentence)
+            yield sentence
+        if not faithful:
+            break
+    if faithful and pending.strip() and not numbers(pending) - original:
+        said |= numbers(pending)
+        yield pending.rstrip()
+    if not faithful or said != original:
+        label = passage.get("title", "")
+        yield ORIGINAL_WORDING[lang].format(title=label, text=text)
 
 
 def redact_output(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:

@@ -29,6 +29,9 @@ class ChatState(TypedDict, total=False):
     ticket: dict[str, Any] | None
     tool_calls: list[dict[str, Any]]
     passages: list[dict[str, Any]]
+    # The sentences of each passage that bear on the question, and whether they answer it.
+    evidence: list[str]
+    grounding: dict[str, Any]
     answer: str
     handoff: bool
     prompt_version: str

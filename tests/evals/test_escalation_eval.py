@@ -31,7 +31,7 @@ async def test_must_escalate_recall_and_precision_on_the_labelled_set(
     container = api_app.state.container
     services = ChatServices(
         llm=ScriptedChatModel([["Here is what our help centre says [1]."]]),
-        retriever=container.store,
+        retriever=container.retriever,
         redactor=redactor,
         intents=container.intents,
         config=ChatConfig(),

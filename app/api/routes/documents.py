@@ -30,6 +30,7 @@ async def upload_document(
         "title": result.title,
         "chunks": result.chunks,
         "status": result.status,
+        "version": result.version,
         "personal_data": result.personal_data,
     }
 
@@ -46,6 +47,7 @@ async def list_documents(container: ContainerDep, _key: StaffKey) -> dict[str, A
                 "lang": row.lang,
                 "chunks": row.chunks,
                 "status": row.status,
+                "version": row.version,
                 "size_bytes": row.size_bytes,
                 "personal_data": row.personal_data or {},
                 "updated_at": row.updated_at.isoformat(),
