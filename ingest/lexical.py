@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 _CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
@@ -99,6 +100,13 @@ def normalise(text: str) -> str:
 def terms(text: str) -> list[str]:
     """The searchable terms of a text, in order: Chinese words (jieba's search mode, which
     also yields the parts of long words) and stemmed English words, without stopwords."""
+    return list(_terms(text))
+
+
+@lru_cache(maxsize=8192)
+def _terms(text: str) -> tuple[str, ...]:
+    """Cached: a turn weighs the same question against many sentences, and the same passages
+    come back turn after turn."""
     text = normalise(text)
     found: list[str] = []
     position = 0
@@ -109,7 +117,7 @@ def terms(text: str) -> list[str]:
                 found.append(word)
         position = run.end()
     found.extend(_latin_terms(text[position:]))
-    return found
+    return tuple(found)
 
 
 def _latin_terms(text: str) -> list[str]:
