@@ -18,7 +18,6 @@ whitespace, no thousands commas), not inside a longer number ("¥20" is not in "
 import html
 import re
 import time
-import unicodedata
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePath
@@ -30,6 +29,7 @@ from app.services.chat import ChatService, TurnRequest
 from evals.records import quantile, read_jsonl
 from graphs.chat.grounding import numbers
 from graphs.chat.nodes import retrieval_query
+from ingest.lexical import normalise
 
 
 @dataclass(frozen=True)
@@ -92,9 +92,7 @@ def read_qa(path: Path) -> list[QA]:
 
 
 def _flat(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
-    return re.sub(r"\s+", "", text)
+    return re.sub(r"\s+", "", normalise(text))
 
 
 def states_fact(answer: str, fact: str) -> bool:

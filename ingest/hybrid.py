@@ -56,10 +56,6 @@ class HybridRetriever:
         self._signature: tuple[int, int] = (-1, -1)
         self._built_at = 0.0
 
-    @property
-    def embedder(self) -> Any:
-        return self.store.embedder
-
     def index(self) -> BM25Index:
         signature = (self.store.generation, self.store.count())
         with self._lock:

@@ -1,8 +1,8 @@
 """Evidence for an answer: the few sentences of the retrieved passages that bear on the question.
 
-A small model answers better, and sooner, from three relevant sentences than from three whole
-passages: it has less to copy from by mistake and a shorter prompt to read. Each sentence keeps
-its passage's title and heading, which often carry half its meaning ("Express delivery: ¥15").
+The answer states these sentences (translated when they are in the other language), so
+choosing them well is what makes an answer right. Each sentence is scored together with its
+passage's title and heading, which often carry half its meaning ("Express delivery: ¥15").
 """
 
 import re
@@ -14,7 +14,7 @@ from ingest.chunking import split_sentences
 
 
 class Relevance(Protocol):
-    """How well texts match a question (the app passes its hybrid retriever and embedder)."""
+    """How well texts match a question (the app passes its hybrid retriever)."""
 
     def coverage(self, query: str, text: str) -> float:
         """The share of the query's word weight found in the text, 0..1 (same language)."""
@@ -41,11 +41,6 @@ class Source:
     sentences: list[Sentence] = field(default_factory=list)
 
     @property
-    def label(self) -> str:
-        parts = [self.passage.get("title", ""), self.passage.get("heading", "")]
-        return " - ".join(p for p in parts if p)
-
-    @property
     def text(self) -> str:
         ordered = sorted(self.sentences, key=lambda s: s.position)
         glue = "" if self.passage.get("lang") == "zh" else " "
@@ -60,10 +55,6 @@ class Evidence:
     match: float
     coverage: float  # the best passage's lexical coverage of the question
     similarity: float  # the best passage's similarity by meaning
-
-    @property
-    def passages(self) -> list[dict[str, Any]]:
-        return [source.passage for source in self.sources]
 
 
 _QUESTION_START = re.compile(r"^\s*(?:Q\s*[:：]|问\s*[:：]|问题\s*[:：])", re.IGNORECASE)
@@ -123,7 +114,7 @@ def select_evidence(
     max_sentences: int = 4,
     max_sources: int = 3,
     keep_ratio: float = 0.0,
-    weights: "ScoreWeights | None" = None,
+    weights: ScoreWeights | None = None,
 ) -> Evidence:
     """The sentences that answer best (at most ``max_sentences``, none scoring below
     ``keep_ratio`` of the best), grouped by passage, best passage first.

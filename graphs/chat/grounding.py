@@ -2,17 +2,13 @@
 where a sentence ends so that it can be checked before it is sent."""
 
 import re
-import unicodedata
+
+from ingest.lexical import normalise
 
 _CITATION = re.compile(r"\s*[\[【［]\s*(\d{1,2})\s*[\]】］]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 # Where a sentence ends: its text up to here can be checked and released.
 _SENTENCE_END = re.compile(r"(?:[。！？；!?;]|\.(?=\s)|\n)[\]】］)\s]*")
-
-
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
 
 
 def numbers(text: str) -> set[str]:
