@@ -56,6 +56,43 @@ def _keys_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+    from functools import partial
+
+    from app.analytics.periods import InvalidPeriod, parse_period
+    from app.analytics.reports import ReportArchive, Reports, intent_accuracy
+    from app.core.config import get_settings
+    from app.core.db import create_db_engine, migrate
+
+    try:
+        period = parse_period(args.period)
+    except InvalidPeriod:
+        print(f"kefu report: {args.period!r} is not a month (2026-11) or a quarter (2026-Q4)")
+        return 2
+    settings = get_settings()
+    engine = create_db_engine(settings.resolved_database_url)
+    migrate(engine)
+    reports = Reports(
+        engine,
+        ReportArchive(settings.reports_dir),
+        settings.zone,
+        evaluate_intents=partial(intent_accuracy, settings.intent_model),
+    )
+    if period.start > reports.today():
+        print(f"kefu report: the period {period.key} has not started yet", file=sys.stderr)
+        return 2
+    content = reports.get(period, args.lang or settings.report_language, args.format)
+    if args.out:
+        args.out.write_bytes(content)
+        print(f"{args.out} ({len(content)} bytes, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC)")
+    elif args.format == "pdf":
+        sys.stdout.buffer.write(content)
+    else:
+        print(content.decode())
+    return 0
+
+
 def _eval_intents(args: argparse.Namespace) -> int:
     from evals.run import run_intents
 
@@ -99,6 +136,13 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=["agent", "staff", "admin"])
     create.add_argument("--name", default="")
     create.set_defaults(handler=_keys_create)
+
+    report = commands.add_parser("report", help="a monthly or quarterly report")
+    report.add_argument("--period", required=True, help="a month (2026-11) or quarter (2026-Q4)")
+    report.add_argument("--format", choices=["json", "html", "pdf"], default="json")
+    report.add_argument("--lang", choices=["zh", "en"], default=None)
+    report.add_argument("--out", type=Path, default=None, metavar="FILE")
+    report.set_defaults(handler=_report)
 
     evaluate = commands.add_parser("eval", help="offline evaluations")
     eval_commands = evaluate.add_subparsers(dest="eval_command", required=True)

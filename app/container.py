@@ -5,10 +5,19 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Engine, text
 
+from app.analytics.reports import (
+    ReportArchive,
+    Reports,
+    intent_accuracy,
+    make_reports_on_schedule,
+)
+from app.analytics.store import AnalyticsStore
 from app.core.config import Settings
 from app.core.db import create_db_engine, migrate
 from app.db.models import Role
@@ -51,6 +60,23 @@ class Container:
     redactor: Redactor | None = None
     vault: PseudonymVault | None = None
     retriever: HybridRetriever | None = None
+    analytics: AnalyticsStore | None = None
+
+    reports: Reports | None = None
+
+    def today(self) -> date:
+        """Today in the shop's time zone."""
+        return datetime.now(UTC).astimezone(self.settings.zone).date()
+
+    def reports_service(self) -> Reports:
+        if self.reports is None:
+            self.reports = Reports(
+                self.engine,
+                ReportArchive(self.settings.reports_dir),
+                self.settings.zone,
+                evaluate_intents=partial(intent_accuracy, self.settings.intent_model),
+            )
+        return self.reports
 
     def readiness(self) -> dict[str, bool]:
         checks = {
@@ -135,14 +161,13 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
     container = build_knowledge(settings)
     if settings.bootstrap_admin_key:
         ensure_api_key(container.engine, settings.bootstrap_admin_key, Role.admin, "bootstrap")
-    container.vault = PseudonymVault(
-        container.engine,
-        load_vault_key(
-            settings.vault_key,
-            settings.data_dir / "vault.key",
-            production=settings.environment == "production",
-        ),
+    key = load_vault_key(
+        settings.vault_key,
+        settings.data_dir / "vault.key",
+        production=settings.environment == "production",
     )
+    container.vault = PseudonymVault(container.engine, key)
+    container.analytics = AnalyticsStore(container.engine, key)
     container.llm = create_chat_model(
         settings.llm,
         model_name=settings.llm_model_name,
@@ -186,15 +211,22 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
     async with open_checkpointer(settings.resolved_checkpoint_url) as checkpointer:
         container.checkpointer = checkpointer
         graph = build_chat_graph(checkpointer)
-        container.chat = ChatService(graph, services, TranscriptStore(container.engine))
+        container.chat = ChatService(
+            graph, services, TranscriptStore(container.engine), container.analytics
+        )
         logger.info(
             "Kefu ready: llm=%s embedder=%s", container.llm.name, container.store.embedder.name
         )
         background = [
             asyncio.create_task(deliver_webhooks(settings, container.engine)),
+            asyncio.create_task(make_scheduled_reports(container)),
             asyncio.create_task(
                 purge_periodically(
-                    container.engine, checkpointer, container.vault, settings.retention_days
+                    container.engine,
+                    checkpointer,
+                    container.vault,
+                    settings.retention_days,
+                    container.analytics,
                 )
             ),
         ]
@@ -206,6 +238,13 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             container.engine.dispose()
+
+
+async def make_scheduled_reports(container: Container) -> None:
+    if container.settings.reports_on_schedule:
+        await make_reports_on_schedule(
+            container.reports_service(), container.settings.report_language
+        )
 
 
 async def deliver_webhooks(settings: Settings, engine: Engine) -> None:

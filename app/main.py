@@ -7,12 +7,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.routes import (
+    analytics,
     audit,
     chat,
     customers,
     documents,
     health,
     intents,
+    reports,
     search,
     sessions,
     tickets,
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         customers,
         audit,
         vault,
+        analytics,
+        reports,
         web,
     ):
         app.include_router(module.router)

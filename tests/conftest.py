@@ -29,6 +29,7 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "data_dir": data_dir,
         "bootstrap_admin_key": ADMIN_KEY,
         "llm_max_answer_tokens": 120,
+        "reports_on_schedule": False,  # tests make reports when they mean to
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -72,6 +72,18 @@ class FakeRetriever:
         return max(scores, default=0.0)
 
 
+class ScoredRetriever(FakeRetriever):
+    """Passages per question: the first key found in the query picks them (none: nothing)."""
+
+    def __init__(self, by_word: dict[str, list[Passage]]) -> None:
+        super().__init__([p for found in by_word.values() for p in found])
+        self._by_word = by_word
+
+    def search(self, query: str, k: int) -> list[Passage]:
+        self.queries.append(query)
+        return next((v for key, v in self._by_word.items() if key in query), [])[:k]
+
+
 class HashEmbedder:
     """Deterministic bag-of-character-trigram vectors: similar texts get similar vectors."""
 

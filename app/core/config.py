@@ -4,6 +4,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -95,6 +96,16 @@ class Settings(BaseSettings):
         dict(DEFAULT_PII_POLICY),
         description="per entity type: keep, mask or pseudonymise (JSON)",
     )
+    timezone: str = Field(
+        "Asia/Shanghai",
+        description="the shop's time zone: analytics days and hours and report periods",
+    )
+    report_language: str = Field(
+        "zh", pattern="^(zh|en)$", description="language of the reports made on schedule"
+    )
+    reports_on_schedule: bool = Field(
+        True, description="make and keep each month's and quarter's report when it ends"
+    )
     retention_days: int = Field(
         0, ge=0, description="sessions idle for longer are forgotten everywhere; 0 keeps them"
     )
@@ -158,6 +169,23 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [url.strip() for url in value.split(",") if url.strip()]
         return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"KEFU_TIMEZONE: unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
 
     @field_validator("order_id_pattern")
     @classmethod

@@ -13,6 +13,34 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "zh": "您的角色（{role}）无权执行此操作，需要 {required} 权限。",
     },
     "not_found": {"en": "Not found.", "zh": "未找到。"},
+    "invalid_date_range": {
+        "en": "The date range is empty: 'from' ({start}) must not be after 'to' ({end}).",
+        "zh": "日期范围无效：开始日期（{start}）不能晚于结束日期（{end}）。",
+    },
+    "date_range_too_long": {
+        "en": "The date range spans {days} days; at most {limit} are allowed.",
+        "zh": "日期范围共 {days} 天，最多允许 {limit} 天。",
+    },
+    "invalid_period": {
+        "en": "'{period}' is not a report period: use a month (2026-11) or a quarter (2026-Q4).",
+        "zh": "“{period}”不是有效的报告周期：请使用月份（如 2026-11）或季度（如 2026-Q4）。",
+    },
+    "future_period": {
+        "en": "The period {period} has not started yet.",
+        "zh": "报告周期 {period} 尚未开始。",
+    },
+    "invalid_rating": {
+        "en": "The rating must be a whole number from 1 to 5.",
+        "zh": "评分必须是 1 到 5 之间的整数。",
+    },
+    "rating_prompt": {
+        "en": "How did we do? Please rate this conversation from 1 (poor) to 5 (excellent).",
+        "zh": "请为本次服务打分：1 分（很差）到 5 分（很好）。",
+    },
+    "feedback_thanks": {
+        "en": "Thank you for your feedback.",
+        "zh": "感谢您的评价。",
+    },
     "document_not_found": {"en": "No document with id {id}.", "zh": "找不到 ID 为 {id} 的文档。"},
     "session_not_found": {"en": "No session with id {id}.", "zh": "找不到 ID 为 {id} 的会话。"},
     "invalid_request": {"en": "The request is invalid: {detail}", "zh": "请求无效：{detail}"},

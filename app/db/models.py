@@ -4,7 +4,7 @@ import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, BigInteger, Column, Index
 from sqlalchemy import Enum as SqlEnum
 from sqlmodel import Field, SQLModel
 
@@ -195,3 +195,69 @@ class VaultEntry(SQLModel, table=True):
     session_id: str | None = Field(default=None, index=True, max_length=64)
     customer_id: str | None = Field(default=None, index=True, max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AnalyticsSession(SQLModel, table=True):
+    """A conversation as analytics counts it: pseudonymous, with no customer id and no text
+    but the shopper's (redacted) feedback comment."""
+
+    __tablename__ = "analytics_sessions"
+    __table_args__ = (
+        # The tickets of a period's conversations, read from the index alone.
+        Index("ix_analytics_sessions_started_ticket", "started_at", "ticket_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)  # keyed hash of the session id
+    started_at: datetime
+    last_at: datetime
+    lang: str = Field(default="en", max_length=8)
+    seconds: int = 0  # from the first turn to the last
+    turns: int = 0
+    abstained: int = 0  # turns the bot could not answer
+    ticket_id: int | None = None  # the first ticket the conversation opened
+    rating: int | None = None  # 1..5, the last one given
+    comment: str | None = Field(default=None, max_length=2000)
+    rated_at: datetime | None = None
+
+
+class AnalyticsTurn(SQLModel, table=True):
+    """One turn: its intent and outcome, timings, and (only when the bot abstained) the
+    redacted question, for the knowledge gaps."""
+
+    __tablename__ = "analytics_turns"
+    __table_args__ = (
+        # Covers the summary's one scan: counts and latency per hour, language, intent, outcome.
+        Index(
+            "ix_analytics_turns_rollup",
+            *("hour", "lang", "intent", "outcome", "opening", "first_token_ms"),
+        ),
+        # The knowledge gaps: abstained questions of a period, read from the index alone.
+        Index("ix_analytics_turns_gaps", "outcome", "hour", "question"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    session: str = Field(index=True, max_length=64)
+    at: datetime
+    hour: datetime  # ``at`` truncated to the hour (UTC)
+    lang: str = Field(max_length=8)
+    intent: str = Field(max_length=64)
+    outcome: str = Field(max_length=16)
+    opening: bool = False  # the conversation's first turn
+    first_token_ms: int | None = None
+    turn_ms: int | None = None
+    question: str | None = Field(default=None, max_length=2000)
+
+
+class AnalyticsRollup(SQLModel, table=True):
+    """Running totals per UTC hour, kept with every recorded turn, so a period's summary reads
+    a few thousand rows however many turns it had. ``metric`` is one of: turns, intent,
+    outcome, first_token (count and total ms), conversations (by language, at the hour the
+    conversation started), seconds, escalated and rating (by value, at that same hour)."""
+
+    __tablename__ = "analytics_rollups"
+
+    hour: datetime = Field(primary_key=True)
+    metric: str = Field(primary_key=True, max_length=16)
+    value: str = Field(primary_key=True, max_length=64)
+    count: int = 0
+    total: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))

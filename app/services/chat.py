@@ -8,11 +8,14 @@ import uuid
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from starlette.concurrency import run_in_threadpool
 
+from app.analytics.model import Outcome
+from app.analytics.store import AnalyticsStore
 from app.core.i18n import message
 from app.core.metrics import CHAT_TURNS, FIRST_TOKEN_SECONDS, TOOL_CALLS, TURN_SECONDS
 from app.services.transcripts import TranscriptStore
@@ -47,6 +50,10 @@ def source_item(passage: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _ms(seconds: float) -> int:
+    return round(seconds * 1000)
+
+
 def _outcome(call: dict[str, Any]) -> str:
     """`model` / `fallback` for arguments the model wrote; the look-up's result otherwise."""
     if "from_model" in call:
@@ -54,11 +61,35 @@ def _outcome(call: dict[str, Any]) -> str:
     return str(call.get("outcome", "done"))
 
 
+# Small talk that closes a conversation: the moment to ask for a rating.
+CLOSING_TALK = frozenset({"thanks", "goodbye"})
+
+
+def turn_outcome(nodes: set[str], state: dict[str, Any]) -> Outcome:
+    """How the turn ended, from the graph nodes it went through."""
+    if "escalate" in nodes:
+        return Outcome.escalated
+    if "small_talk" in nodes:
+        return Outcome.smalltalk
+    if "order_status" in nodes:
+        return Outcome.order
+    if "clarify" in nodes:
+        return Outcome.clarified
+    return Outcome.answered if state.get("passages") else Outcome.abstained
+
+
 class ChatService:
-    def __init__(self, graph: Any, services: ChatServices, transcripts: TranscriptStore) -> None:
+    def __init__(
+        self,
+        graph: Any,
+        services: ChatServices,
+        transcripts: TranscriptStore,
+        analytics: AnalyticsStore | None = None,
+    ) -> None:
         self._graph = graph
         self._services = services
         self._transcripts = transcripts
+        self._analytics = analytics
         # One turn at a time per session, so turns never interleave in its checkpoints.
         self._session_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
             weakref.WeakValueDictionary()
@@ -85,6 +116,40 @@ class ChatService:
                 as_node="redact_output",
             )
 
+    async def _record(
+        self,
+        session_id: str,
+        lang: Language,
+        state: dict[str, Any],
+        outcome: Outcome,
+        started: float,
+        first_token_at: float | None,
+    ) -> None:
+        """Count the turn for analytics; a failure here never fails the shopper's turn."""
+        if self._analytics is None:
+            return
+        try:
+            await run_in_threadpool(
+                partial(
+                    self._analytics.record_turn,
+                    session_id,
+                    lang=lang,
+                    intent=str((state.get("intent") or {}).get("label") or "unknown"),
+                    outcome=outcome,
+                    question=str(state.get("question") or ""),
+                    first_token_ms=_ms(first_token_at - started) if first_token_at else None,
+                    turn_ms=_ms(time.perf_counter() - started),
+                    ticket_id=(state.get("ticket") or {}).get("id"),
+                )
+            )
+        except Exception:
+            logger.exception("analytics could not record a turn of session %s", session_id)
+
+    async def _unrated(self, session_id: str) -> bool:
+        if self._analytics is None:
+            return False
+        return not await run_in_threadpool(self._analytics.rated, session_id)
+
     async def run_turn(self, request: TurnRequest) -> AsyncIterator[ChatEvent]:
         started = time.perf_counter()
         session_id = request.session_id or uuid.uuid4().hex
@@ -106,6 +171,7 @@ class ChatService:
                 {"id": reply.id, "text": reply.content, "created_at": reply.created_at.isoformat()},
             )
         state: dict[str, Any] = {}
+        nodes: set[str] = set()
         first_token_at: float | None = None
         try:
             async for mode, chunk in self._graph.astream(
@@ -128,6 +194,7 @@ class ChatService:
                     continue
                 for node, changed in chunk.items():
                     update: dict[str, Any] = changed or {}
+                    nodes.add(node)
                     state.update(update)
                     if node == "redact_input":
                         lang = "zh" if update["lang"] == "zh" else "en"
@@ -143,6 +210,7 @@ class ChatService:
         except LLMError as exc:
             logger.warning("LLM failed in session %s: %s", session_id, exc)
             CHAT_TURNS.labels("llm_error").inc()
+            await self._record(session_id, lang, state, Outcome.error, started, first_token_at)
             yield ChatEvent(
                 "error", {"code": "llm_unavailable", "message": message("llm_unavailable", lang)}
             )
@@ -150,6 +218,7 @@ class ChatService:
         except Exception:
             logger.exception("chat turn failed in session %s", session_id)
             CHAT_TURNS.labels("error").inc()
+            await self._record(session_id, lang, state, Outcome.error, started, first_token_at)
             yield ChatEvent(
                 "error", {"code": "internal_error", "message": message("internal_error", lang)}
             )
@@ -169,6 +238,17 @@ class ChatService:
         )
         CHAT_TURNS.labels("handoff" if state.get("handoff") else "answered").inc()
         TURN_SECONDS.observe(time.perf_counter() - started)
+        outcome = turn_outcome(nodes, state)
+        await self._record(session_id, lang, state, outcome, started, first_token_at)
+        if state.get("small_talk") in CLOSING_TALK and await self._unrated(session_id):
+            yield ChatEvent(
+                "rating",
+                {
+                    "prompt": message("rating_prompt", lang),
+                    "scale": [1, 2, 3, 4, 5],
+                    "feedback_url": f"/v1/sessions/{session_id}/feedback",
+                },
+            )
         yield ChatEvent(
             "done",
             {

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from app.analytics.store import AnalyticsStore
 from app.db.models import utcnow
 from app.services.audit import AuditLog
 from app.services.customers import CustomerData, Erasure
@@ -18,20 +19,32 @@ PURGE_EVERY_SECONDS = 3600
 
 
 async def forget_elsewhere(
-    erasure: Erasure, checkpointer: Any, vault: PseudonymVault | None
+    erasure: Erasure,
+    checkpointer: Any,
+    vault: PseudonymVault | None,
+    analytics: AnalyticsStore | None = None,
 ) -> dict[str, int]:
-    """After the database rows: the sessions' LangGraph checkpoints and vault entries."""
+    """After the database rows: the sessions' LangGraph checkpoints, vault entries and the
+    texts analytics kept (their counts stay)."""
     counts = erasure.counts()
     if checkpointer is not None:
         for session_id in erasure.sessions:
             await checkpointer.adelete_thread(session_id)
     if vault is not None:
         counts["vault_entries"] = await asyncio.to_thread(vault.erase_sessions, erasure.sessions)
+    if analytics is not None:
+        counts["analytics_conversations"] = await asyncio.to_thread(
+            analytics.forget, erasure.sessions
+        )
     return counts
 
 
 async def purge_expired(
-    engine: Engine, checkpointer: Any, vault: PseudonymVault | None, retention_days: int
+    engine: Engine,
+    checkpointer: Any,
+    vault: PseudonymVault | None,
+    retention_days: int,
+    analytics: AnalyticsStore | None = None,
 ) -> dict[str, int]:
     """Forget every session idle for longer than the retention period."""
     data = CustomerData(engine)
@@ -40,7 +53,7 @@ async def purge_expired(
     if not session_ids:
         return Erasure().counts()
     erasure = await asyncio.to_thread(data.erase_sessions, session_ids)
-    counts = await forget_elsewhere(erasure, checkpointer, vault)
+    counts = await forget_elsewhere(erasure, checkpointer, vault, analytics)
     await asyncio.to_thread(
         AuditLog(engine).record,
         "system:retention",
@@ -53,13 +66,17 @@ async def purge_expired(
 
 
 async def purge_periodically(
-    engine: Engine, checkpointer: Any, vault: PseudonymVault | None, retention_days: int
+    engine: Engine,
+    checkpointer: Any,
+    vault: PseudonymVault | None,
+    retention_days: int,
+    analytics: AnalyticsStore | None = None,
 ) -> None:
     if retention_days <= 0:
         return
     while True:
         try:
-            await purge_expired(engine, checkpointer, vault, retention_days)
+            await purge_expired(engine, checkpointer, vault, retention_days, analytics)
         except Exception:
             logger.exception("retention purge failed")
         await asyncio.sleep(PURGE_EVERY_SECONDS)

@@ -5,8 +5,8 @@
   const lang = (script && script.dataset.locale) || document.documentElement.lang || navigator.language || "en";
   const zh = lang.toLowerCase().startsWith("zh");
   const T = zh
-    ? { open: "在线客服", title: "客服助手", placeholder: "请输入您的问题…", send: "发送", sources: "来源", error: "抱歉，出错了，请稍后再试。" }
-    : { open: "Chat with us", title: "Customer service", placeholder: "Type your question…", send: "Send", sources: "Sources", error: "Sorry, something went wrong. Please try again." };
+    ? { open: "在线客服", title: "客服助手", placeholder: "请输入您的问题…", send: "发送", sources: "来源", error: "抱歉，出错了，请稍后再试。", thanks: "感谢您的评价！", star: "分" }
+    : { open: "Chat with us", title: "Customer service", placeholder: "Type your question…", send: "Send", sources: "Sources", error: "Sorry, something went wrong. Please try again.", thanks: "Thank you for your rating!", star: "out of 5" };
   let sessionId = sessionStorage.getItem("kefu.session") || null;
 
   const root = document.createElement("div");
@@ -32,6 +32,7 @@
     #kefu-log small{display:block;color:#555;margin-top:.3rem}
     #kefu-form{display:flex;gap:.4rem;padding:.6rem;border-top:1px solid #eee}
     #kefu-input{flex:1;padding:.5rem;font-size:1rem}
+    .kefu-rating button{margin:.3rem .2rem 0 0;padding:.2rem .55rem;border:1px solid #2f5d50;border-radius:.4rem;background:#fff;color:#2f5d50;cursor:pointer}
     .kefu-sr{position:absolute;left:-9999px}`;
   document.head.appendChild(style);
   document.body.appendChild(root);
@@ -52,6 +53,33 @@
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
     return li;
+  }
+
+  // The end-of-conversation rating: five buttons that post the shopper's score once.
+  function askRating(payload) {
+    const li = add("bot kefu-rating", payload.prompt);
+    const row = document.createElement("div");
+    for (const score of payload.scale) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = String(score);
+      button.setAttribute("aria-label", `${score} ${T.star}`);
+      button.addEventListener("click", async () => {
+        row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+        try {
+          const response = await fetch(`${base}${payload.feedback_url}`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json", "Accept-Language": zh ? "zh-CN" : "en" },
+            body: JSON.stringify({ rating: score }),
+          });
+          row.replaceWith(document.createTextNode(response.ok ? `\n${T.thanks}` : `\n${T.error}`));
+        } catch (err) {
+          row.replaceWith(document.createTextNode(`\n${T.error}`));
+        }
+      });
+      row.appendChild(button);
+    }
+    li.appendChild(row);
   }
 
   $("#kefu-form").addEventListener("submit", async (event) => {
@@ -87,6 +115,7 @@
           if (name === "session") { sessionId = payload.session_id; sessionStorage.setItem("kefu.session", sessionId); }
           if (name === "token") { text += payload.text; bubble.textContent = text; }
           if (name === "error") { bubble.textContent = payload.message || T.error; }
+          if (name === "rating") { askRating(payload); }
           if (name === "done" && payload.sources.length) {
             const small = document.createElement("small");
             small.textContent = `${T.sources}: ` + payload.sources.map((s, i) => `[${i + 1}] ${s.title}`).join("  ");

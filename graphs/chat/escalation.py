@@ -132,11 +132,16 @@ def before_retrieval(state: ChatState) -> EscalationReason | None:
     return None
 
 
-def after_retrieval(state: ChatState, answerable: bool) -> EscalationReason | None:
+def after_retrieval(
+    state: ChatState, answerable: bool, confident: bool = True
+) -> EscalationReason | None:
     """Reasons that show only once the knowledge base had nothing to say (no passage, or
-    only a clarifying question to ask)."""
-    if answerable:
+    only a clarifying question to ask), or only a loose match right after a miss."""
+    if answerable and confident:
         return None
+    if answerable:  # a loose match: a second failed attempt when the last question was one
+        miss = counts_as_miss(state) and state.get("misses", 0) + 1 >= MISSES_BEFORE_ESCALATION
+        return "repeated_misses" if miss else None
     intent = state.get("intent") or {}
     confident = float(intent.get("confidence", 0.0)) >= MIN_CONFIDENCE
     if intent.get("label") == "payment_issue" and confident:

@@ -17,6 +17,20 @@ def numbers(text: str) -> set[str]:
     return {_canonical(n) for n in _NUMBER.findall(bare)}
 
 
+_CURRENCIES: dict[str, re.Pattern[str]] = {
+    "CNY": re.compile(r"[¥￥元]|\b(?:rmb|cny|yuan)\b", re.IGNORECASE),
+    "USD": re.compile(r"\$|\busd\b|\bdollars?\b|美元", re.IGNORECASE),
+    "EUR": re.compile(r"€|\beur(?:os?)?\b|欧元", re.IGNORECASE),
+    "GBP": re.compile(r"£|\bgbp\b|\bpounds?\b|英镑", re.IGNORECASE),
+}
+
+
+def currencies(text: str) -> set[str]:
+    """The currencies a text names: "¥99" and "99元" -> CNY; "$99" -> USD. A translation that
+    turns yuan into dollars changes every amount."""
+    return {code for code, pattern in _CURRENCIES.items() if pattern.search(text)}
+
+
 def _canonical(number: str) -> str:
     if "." in number:
         number = number.rstrip("0").rstrip(".")

@@ -37,6 +37,10 @@ SMALL_TALK: dict[str, dict[Language, str]] = {
         "en": "You're welcome! Is there anything else I can help with?",
         "zh": "不客气！还有其他可以帮您的吗？",
     },
+    "acknowledged": {
+        "en": "Glad to help. Is there anything else I can do for you?",
+        "zh": "好的。请问还有其他可以帮您的吗？",
+    },
     "goodbye": {
         "en": "Thank you for contacting us. Have a nice day!",
         "zh": "感谢您的咨询，祝您生活愉快！",
@@ -121,6 +125,7 @@ INTENT_NAMES: dict[str, dict[Language, str]] = {
     "newsletter_subscription": {"en": "the newsletter", "zh": "订阅或退订消息"},
     "payment_issue": {"en": "a payment problem", "zh": "支付问题"},
     "place_order": {"en": "placing an order", "zh": "下单购买"},
+    "product_info": {"en": "a question about a product", "zh": "商品咨询"},
     "recover_password": {"en": "resetting your password", "zh": "找回密码"},
     "registration_problems": {"en": "a problem signing up", "zh": "注册遇到的问题"},
     "review": {"en": "leaving a review", "zh": "评价商品或服务"},

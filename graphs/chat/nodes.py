@@ -14,13 +14,14 @@ from graphs.chat.escalation import (
     MIN_PRIORITY,
     TOOL_FOR,
     EscalationReason,
+    accepts_offer,
     after_retrieval,
     before_retrieval,
     counts_as_miss,
     declines_offer,
 )
 from graphs.chat.evidence import Evidence, Source, select_evidence
-from graphs.chat.grounding import numbers, sentence_end
+from graphs.chat.grounding import currencies, numbers, sentence_end
 from graphs.chat.messages import (
     ANSWER_LEAD,
     ASK_ORDER_ID,
@@ -107,6 +108,8 @@ def classify_intent(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str
     chat: str | None = detect_small_talk(question)
     if declines_offer(question):  # "no thanks" to an offer or a clarifying question
         chat = "declined"
+    elif accepts_offer(question) and not state.get("offered_handoff"):
+        chat = "acknowledged"  # "ok", "好的" after an answer: nothing was offered to accept
     return {
         "query": query,
         "small_talk": chat,
@@ -344,7 +347,9 @@ def retrieve(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str, Any]:
     grounding = judge(evidence, config)
     unsure = state["intent"]["confidence"] < config.clarify_below
     would_clarify = unsure and not grounding["answerable"] and not state.get("clarified")
-    escalation = after_retrieval(state, answerable=grounding["answerable"])
+    escalation = after_retrieval(
+        state, answerable=grounding["answerable"], confident=grounding["confident"]
+    )
     sources = within_budget(evidence.sources, config.passage_tokens, services.llm.count_tokens)
     answerable = grounding["answerable"]
     return {
@@ -383,6 +388,8 @@ def judge(evidence: Evidence, config: ChatConfig) -> dict[str, Any]:
             similarity >= config.answer_min_similarity
             or evidence.coverage >= config.answer_min_coverage
         ),
+        # A loose match is answered, with the offer of a person: it may miss the point.
+        "confident": similarity >= config.answer_offer_below,
     }
 
 
@@ -435,8 +442,7 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
         async for piece in translated(services.llm, messages, limits, text, lang, passage):
             emit(piece)
         emit(f" [{number}]")
-    close = float((state.get("grounding") or {}).get("similarity", 1.0))
-    offer = close < services.config.answer_offer_below
+    offer = not (state.get("grounding") or {}).get("confident", True)
     if offer:  # a loose match: the answer may miss the point, so a person is offered too
         emit(("\n" if lang == "en" else "") + OFFER_AFTER_ANSWER[lang])
     if tail := redactor.flush():
@@ -444,7 +450,8 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
         runtime.stream_writer({"token": tail})
     answer = "".join(released).strip()
     reply = _reply(answer, prompt_version="+".join(versions), handoff=offer)
-    return {**reply, "passages": passages, "misses": 0}
+    # A loose answer is no sure help: with the question before it unanswered, it makes two.
+    return {**reply, "passages": passages, "misses": misses if offer else 0}
 
 
 async def translated(
@@ -456,11 +463,13 @@ async def translated(
     passage: dict[str, Any],
 ) -> AsyncIterator[str]:
     """The translation of ``text`` the messages ask for, a sentence at a time. A sentence with a
-    number the original lacks stops the translation, and so does an ending that lost one of
-    the original's numbers: the original is then quoted after what was already sent."""
+    number or currency the original lacks stops the translation ("¥200" become "$200"), and so
+    does an ending that lost one of the original's numbers: the original is then quoted after
+    what was already sent."""
     budget = min(limits.max_tokens, max(64, 2 * llm.count_tokens(text)))
     options = replace(limits, max_tokens=budget)
     original = numbers(text)
+    money = currencies(text)
     said: set[str] = set()
     pending = ""
     faithful = True
@@ -468,14 +477,18 @@ async def translated(
         pending += piece
         while faithful and (end := sentence_end(pending)) is not None:
             sentence, pending = pending[:end], pending[end:]
-            if numbers(sentence) - original:
+            if numbers(sentence) - original or currencies(sentence) - money:
                 faithful = False
                 break
             said |= numbers(sentence)
             yield sentence
         if not faithful:
             break
-    if faithful and pending.strip() and not numbers(pending) - original:
+    if (
+        faithful
+        and pending.strip()
+        and not (numbers(pending) - original or currencies(pending) - money)
+    ):
         said |= numbers(pending)
         yield pending.rstrip()
     if not faithful or said != original:

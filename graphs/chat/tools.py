@@ -27,6 +27,7 @@ TicketCategory = Literal[
     "NEWSLETTER",
     "ORDER",
     "PAYMENT",
+    "PRODUCT",
     "REFUND",
     "SHIPPING_ADDRESS",
     "OTHER",
@@ -68,7 +69,7 @@ class GetOrderStatusArgs(BaseModel):
 
 
 def ticket_category(intent_label: str) -> str:
-    """The ticket category of an intent: its Bitext category, or OTHER."""
+    """The ticket category of an intent: its category in the taxonomy, or OTHER."""
     category = category_of(intent_label)
     return category if category in CATEGORIES else "OTHER"
 

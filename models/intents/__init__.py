@@ -6,7 +6,8 @@ from typing import Protocol
 
 SHIPPED_MODEL = Path(__file__).resolve().parent / "artifacts" / "intent-model.npz"
 
-# Bitext's 27 customer-support intents, by category, plus `oos` (not about the shop).
+# Bitext's 27 customer-support intents, by category, the shop's own `product_info` (pre-sales
+# questions about products and the catalogue, which Bitext lacks), plus `oos` (not about the shop).
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "ACCOUNT": (
         "create_account",
@@ -24,6 +25,7 @@ CATEGORIES: dict[str, tuple[str, ...]] = {
     "NEWSLETTER": ("newsletter_subscription",),
     "ORDER": ("cancel_order", "change_order", "place_order", "track_order"),
     "PAYMENT": ("check_payment_methods", "payment_issue"),
+    "PRODUCT": ("product_info",),
     "REFUND": ("check_refund_policy", "get_refund", "track_refund"),
     "SHIPPING_ADDRESS": ("change_shipping_address", "set_up_shipping_address"),
 }
@@ -33,7 +35,7 @@ LABELS: tuple[str, ...] = (*INTENTS, OUT_OF_SCOPE)
 
 
 def category_of(label: str) -> str:
-    """The Bitext category of an intent (``OUT_OF_SCOPE`` for anything else)."""
+    """The category of an intent (``OUT_OF_SCOPE`` for anything else)."""
     for category, intents in CATEGORIES.items():
         if label in intents:
             return category

@@ -2,7 +2,6 @@
 decoding, orders are looked up, agent replies reach the next stream, keys are checked."""
 
 import json
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -10,21 +9,7 @@ from fastapi import FastAPI
 from app.db.models import Role
 from app.services.keys import create_api_key
 from graphs.chat.messages import ASK_ORDER_ID
-
-
-def sse(text: str) -> list[tuple[str, dict[str, Any]]]:
-    events: list[tuple[str, dict[str, Any]]] = []
-    name = ""
-    for line in text.splitlines():
-        if line.startswith("event:"):
-            name = line.split(":", 1)[1].strip()
-        elif line.startswith("data:"):
-            events.append((name, json.loads(line[5:])))
-    return events
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
+from tests.api.streams import bearer, sse
 
 
 async def test_keys_are_checked_by_role(api: httpx.AsyncClient, api_app: FastAPI) -> None:

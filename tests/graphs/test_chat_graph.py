@@ -7,6 +7,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from graphs.chat.context import ChatConfig, ChatServices, TurnContext
 from graphs.chat.graph import build_chat_graph
+from graphs.chat.grounding import currencies
 from graphs.chat.messages import (
     ANSWER_LEAD,
     CLARIFY,
@@ -336,3 +337,31 @@ async def test_the_policy_decides_per_type_what_the_model_and_the_state_see(
     assert vault.originals == {"[PHONE:0000000000]": "13912345678"}
     prompt = "".join(m.content for m in llm.tool_prompts[0])  # the hand-over's arguments
     assert "13912345678" not in prompt and "[PHONE:0000000000]" in prompt
+
+
+async def test_a_translation_that_changes_the_currency_is_followed_by_the_original(
+    redactor: Redactor,
+) -> None:
+    fee = passage("退货运费为¥15。", title="Returns")
+    llm = ScriptedChatModel([["The return shipping fee is $15. "]])
+    graph = build_chat_graph(InMemorySaver())
+    tokens, _ = await run(
+        graph, services(llm, FakeRetriever([fee]), redactor), "How much is return shipping?"
+    )
+    answer = "".join(tokens)
+    assert "$15" not in answer
+    assert ORIGINAL_WORDING["en"].format(title="Returns", text=fee.text) in answer
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("运费¥15", {"CNY"}),
+        ("15元", {"CNY"}),
+        ("It costs $15 or 15 dollars", {"USD"}),
+        ("15 RMB, not €15", {"CNY", "EUR"}),
+        ("Within 30 days", set()),
+    ],
+)
+def test_currencies_are_read_from_symbols_and_words(text: str, expected: set[str]) -> None:
+    assert currencies(text) == expected

@@ -14,6 +14,7 @@ from graphs.chat.messages import (
     ASK_ORDER_ID,
     HANDED_OVER,
     NO_SOURCE,
+    OFFER_AFTER_ANSWER,
     ORDER_NOT_FOUND,
     SMALL_TALK,
 )
@@ -25,6 +26,7 @@ from tests.fakes import (
     FakeRetriever,
     FakeTicketDesk,
     FixedIntents,
+    ScoredRetriever,
     ScriptedChatModel,
     passage,
 )
@@ -117,6 +119,58 @@ async def test_a_declined_offer_is_respected(redactor: Redactor) -> None:
     reply, state = await turn(graph, svc, "不用了，谢谢", "offer-2")
     assert reply == SMALL_TALK["declined"]["zh"] and desk.calls == []
     assert state.get("ticket") is None
+
+
+# Similar enough to answer (0.28+), not enough to be sure (below 0.4): a loose match.
+LOOSE = passage("Gift cards come in ¥100, ¥200 and ¥500.", score=0.3)
+
+
+def loose_services(
+    redactor: Redactor, desk: FakeTicketDesk, by_word: dict[str, list[Any]]
+) -> ChatServices:
+    return ChatServices(
+        ScriptedChatModel([["x"]], tool_reply="{}"),
+        ScoredRetriever(by_word),
+        redactor,
+        FixedIntents("place_order", 0.6),
+        ChatConfig(),
+        tickets=desk,
+        orders=DemoOrderStore(),
+    )
+
+
+async def test_a_loose_answer_after_a_miss_hands_over(redactor: Redactor) -> None:
+    """Two failed attempts in a row: a question the help centre lacks, then one it matches
+    only loosely (answered with an offer of a person). The second turn opens a ticket."""
+    desk = FakeTicketDesk()
+    svc = loose_services(redactor, desk, {"wattage": [], "bulk": [LOOSE]})
+    graph = build_chat_graph(InMemorySaver())
+    first, state = await turn(graph, svc, "What's the wattage of the Aurora lamp?", "loose-1")
+    assert first == NO_SOURCE["en"] and state["misses"] == 1
+    second, state = await turn(graph, svc, "Do you offer bulk discounts for 200 mugs?", "loose-1")
+    assert state["tool_calls"][0]["reason"] == "repeated_misses"
+    assert second == HANDED_OVER["en"].format(id=1001) and len(desk.calls) == 1
+
+
+async def test_a_loose_answer_alone_offers_a_person_without_a_ticket(redactor: Redactor) -> None:
+    desk = FakeTicketDesk()
+    svc = loose_services(redactor, desk, {"bulk": [LOOSE]})
+    graph = build_chat_graph(InMemorySaver())
+    reply, state = await turn(graph, svc, "Do you offer bulk discounts for 200 mugs?", "loose-2")
+    assert LOOSE.text in reply and reply.endswith(OFFER_AFTER_ANSWER["en"])
+    assert state["offered_handoff"] is True and state["misses"] == 1 and desk.calls == []
+
+
+async def test_an_ok_after_an_answer_is_acknowledged_without_a_search(redactor: Redactor) -> None:
+    desk = FakeTicketDesk()
+    svc = make_services(redactor, FixedIntents("check_refund_policy", 0.9), desk=desk, strong=True)
+    graph = build_chat_graph(InMemorySaver())
+    await turn(graph, svc, "How long do I have to return things?", "ack-1")
+    searched = list(svc.retriever.queries)  # type: ignore[attr-defined]
+    reply, state = await turn(graph, svc, "好的", "ack-1")
+    assert reply == SMALL_TALK["acknowledged"]["zh"]
+    assert svc.retriever.queries == searched  # type: ignore[attr-defined]
+    assert desk.calls == [] and state.get("ticket") is None
 
 
 @pytest.mark.parametrize(

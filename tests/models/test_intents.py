@@ -5,8 +5,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from graphs.chat.messages import INTENT_NAMES
 from models.embedder import Embedder
-from models.intents import LABELS, SHIPPED_MODEL
+from models.intents import CATEGORIES, INTENTS, LABELS, SHIPPED_MODEL, category_of
 from models.intents.dataset import Example, is_dev, own_examples, split
 from models.intents.model import IntentModel, load_intent_model
 from models.intents.train import accuracy, train_model
@@ -38,6 +39,57 @@ def test_clear_messages_get_their_intent(shipped: IntentModel, text: str, label:
     assert result.label == label
     assert result.confidence > 0.5
     assert [s.score for s in result.top] == sorted((s.score for s in result.top), reverse=True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how deep is the Cormac bookcase? I only have 30cm spare",
+        "does the Lotte armchair come in a rust colour",
+        "will the 2 litre teapots be back in stock before easter",
+        "can you engrave a date on the brass photo frame",
+        "do you give a discount on 150 enamel mugs for a company event",
+        "which of your pillows would suit someone with neck pain",
+        "这款沙发床展开后有多长",
+        "玻璃水杯有没有琥珀色的",
+        "樱花抱枕什么时候补货啊",
+        "定制50个印logo的帆布袋大概什么价",
+        "电热毯的功率是多少瓦，费电吗",
+        "你们家的砂锅第一次用要怎么处理",
+    ],
+)
+def test_product_questions_are_product_info(shipped: IntentModel, text: str) -> None:
+    """Pre-sales questions are the shop's business, not chit-chat (`oos`)."""
+    result = shipped.classify(text)
+    assert result.label == "product_info"
+    assert result.confidence > 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tell me a story about a dragon",
+        "what's the capital of Kenya",
+        "用三句话描述一下大海",
+        "明天上海会下雪吗",
+    ],
+)
+def test_chit_chat_stays_out_of_scope(shipped: IntentModel, text: str) -> None:
+    result = shipped.classify(text)
+    assert result.label == "oos"
+    assert result.confidence > 0.5
+
+
+def test_product_info_is_its_own_category() -> None:
+    assert CATEGORIES["PRODUCT"] == ("product_info",)
+    assert category_of("product_info") == "PRODUCT"
+    assert len(INTENTS) == 28 and len(LABELS) == 29
+
+
+def test_every_label_has_a_name_shoppers_can_read() -> None:
+    """The clarifying question names intents to the shopper, in both languages."""
+    assert set(INTENT_NAMES) == set(LABELS)
+    assert all(set(names) == {"en", "zh"} for names in INTENT_NAMES.values())
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

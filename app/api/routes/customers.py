@@ -46,7 +46,9 @@ async def erase_customer(
 ) -> dict[str, Any]:
     erasure = await run_in_threadpool(CustomerData(container.engine).erase, customer_id)
     # The sessions' memory in LangGraph and their vault entries go too.
-    counts = await forget_elsewhere(erasure, container.checkpointer, container.vault)
+    counts = await forget_elsewhere(
+        erasure, container.checkpointer, container.vault, container.analytics
+    )
     await run_in_threadpool(
         AuditLog(container.engine).record, actor_of(key), "customer.erase", customer_id, counts
     )

@@ -1,14 +1,19 @@
-"""A session's redacted transcript, for the shopper's widget."""
+"""A session's redacted transcript, for the shopper's widget, and the shopper's rating."""
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from starlette.concurrency import run_in_threadpool
 
+from app.analytics.store import COMMENT_MAX_CHARS
 from app.api.deps import ContainerDep
 from app.api.routes.chat import SESSION_ID
 from app.core.errors import ApiError
+from app.core.i18n import language_from_header, message
 from app.services.transcripts import TranscriptStore
+from models.language import detect_language
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -33,4 +38,37 @@ async def session_messages(session_id: str, container: ContainerDep) -> dict[str
             }
             for row in rows
         ],
+    }
+
+
+class Feedback(BaseModel):
+    rating: int = PydanticField(ge=1, le=5, description="1 (poor) to 5 (excellent)")
+    comment: str | None = PydanticField(default=None, max_length=COMMENT_MAX_CHARS)
+
+
+@router.post("/{session_id}/feedback", status_code=201)
+async def session_feedback(
+    session_id: str, body: Feedback, container: ContainerDep, request: Request
+) -> dict[str, Any]:
+    """The shopper's rating of the conversation; a later one replaces it. The comment is
+    stored redacted."""
+    analytics = container.analytics
+    if not SESSION_ID.match(session_id) or analytics is None:
+        raise ApiError(404, "session_not_found", id=session_id[:64])
+    comment = (body.comment or "").strip() or None
+    if comment and container.redactor is not None:
+        redactor = container.redactor
+        comment = await run_in_threadpool(
+            lambda: redactor.redact(comment, detect_language(comment)).text
+        )
+    saved = await run_in_threadpool(analytics.record_feedback, session_id, body.rating, comment)
+    if not saved:
+        raise ApiError(404, "session_not_found", id=session_id)
+    fallback = language_from_header(request.headers.get("accept-language"))
+    lang = detect_language(comment, default=fallback) if comment else fallback
+    return {
+        "session_id": session_id,
+        "rating": body.rating,
+        "comment": comment,
+        "message": message("feedback_thanks", lang),
     }
