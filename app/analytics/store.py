@@ -15,6 +15,7 @@ from sqlalchemy import Engine, String, cast, delete, func, insert, join, literal
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.analytics.model import Outcome, TurnEvent
@@ -70,7 +71,12 @@ class AnalyticsStore:
             question=gap_text(question) if outcome is Outcome.abstained and question else None,
             ticket_id=ticket_id,
         )
-        self.add_events([event])
+        try:
+            self.add_events([event])
+        except IntegrityError:
+            # Another worker opened the same conversation a moment earlier: this turn is not
+            # its opening one after all.
+            self.add_events([event])
 
     def add_events(self, events: Iterable[TurnEvent]) -> int:
         """Store turn events (already pseudonymous) in one transaction: their rows, their
@@ -98,13 +104,13 @@ class AnalyticsStore:
             session.commit()
         return added
 
-    def record_feedback(self, session_id: str, rating: int, comment: str | None) -> bool:
-        """The shopper's rating of a conversation (the last one counts); False when analytics
-        has no turn of that session."""
+    def record_feedback(self, session_id: str, rating: int, comment: str | None) -> str | None:
+        """The shopper's rating of a conversation (the last one counts). Returns the
+        conversation's language, or None when analytics has no turn of that session."""
         with Session(self._engine) as session:
             conversation = session.get(AnalyticsSession, self.pseudonym(session_id))
             if conversation is None:
-                return False
+                return None
             totals = Totals()
             start = hour_of(conversation.started_at)
             if conversation.rating is not None:
@@ -116,7 +122,7 @@ class AnalyticsStore:
             session.add(conversation)
             add_totals(session, totals)
             session.commit()
-            return True
+            return conversation.lang
 
     def rated(self, session_id: str) -> bool:
         with Session(self._engine) as session:

@@ -49,6 +49,7 @@ async def test_turns_are_counted_and_a_thank_you_asks_for_a_rating(
 
     given = await api.post(f"/v1/sessions/{session_id}/feedback", json={"rating": 5})
     assert given.status_code == 201 and given.json()["rating"] == 5
+    assert given.json()["message"] == message("feedback_thanks", "zh")  # the conversation's
     again = sse(
         (await api.post("/v1/chat/stream", json={"message": "再见", "session_id": session_id})).text
     )

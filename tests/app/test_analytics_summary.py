@@ -5,6 +5,7 @@ import re
 import statistics
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,7 @@ from sqlmodel import Session, select
 from app.analytics.model import Outcome, Summary
 from app.analytics.store import AnalyticsStore, rebuild_totals
 from app.analytics.summary import export_rows, summarise
-from app.db.models import AnalyticsRollup, TicketStatus
+from app.db.models import AnalyticsRollup, AnalyticsSession, TicketStatus
 from models.intents import CATEGORIES
 from tests.app.synthetic_month import SyntheticConversation, generate, write
 
@@ -220,3 +221,39 @@ def test_running_totals_equal_totals_rebuilt_from_the_turns(
     assert rebuild_totals(engine) > 0
     assert totals() == running
     assert summarise(engine, START, END, ZONE, now=NOW) == month[1]
+
+
+def test_two_workers_opening_one_conversation_lose_no_turn(engine: Engine) -> None:
+    """Each worker read "no conversation yet" before the other committed its first turn."""
+    first, second = AnalyticsStore(engine, b"k" * 32), AnalyticsStore(engine, b"k" * 32)
+    at = datetime(2026, 11, 9, 2, 0, tzinfo=UTC)
+    first.record_turn("s-race", lang="en", intent="oos", outcome=Outcome.answered, at=at)
+    # The second worker's view: it does not know the conversation exists, so its insert of
+    # the conversation row conflicts and the turn is recorded as a later one.
+    second.add_events = _once_as_opening(second, engine)  # type: ignore[method-assign]
+    second.record_turn(
+        "s-race", lang="en", intent="oos", outcome=Outcome.answered, at=at + timedelta(seconds=1)
+    )
+    turns = first.turns_of("s-race")
+    assert [t.opening for t in turns] == [True, False]
+    summary = summarise(engine, START, END, ZONE, now=NOW)
+    assert (summary.conversations, summary.turns) == (1, 2)
+
+
+def _once_as_opening(store: AnalyticsStore, engine: Engine) -> Any:
+    """add_events whose first call inserts the conversation row as if it were new."""
+    original = store.add_events
+    calls: list[int] = []
+
+    def add_events(events: Any) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            with Session(engine) as session:
+                event = next(iter(events))
+                session.add(
+                    AnalyticsSession(id=event.session, started_at=event.at, last_at=event.at)
+                )
+                session.commit()  # raises: the row is there
+        return original(events)
+
+    return add_events

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from starlette.concurrency import run_in_threadpool
@@ -11,9 +11,9 @@ from app.analytics.store import COMMENT_MAX_CHARS
 from app.api.deps import ContainerDep
 from app.api.routes.chat import SESSION_ID
 from app.core.errors import ApiError
-from app.core.i18n import language_from_header, message
+from app.core.i18n import message
 from app.services.transcripts import TranscriptStore
-from models.language import detect_language
+from models.language import detect_language, normalise_locale
 
 router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
@@ -48,7 +48,7 @@ class Feedback(BaseModel):
 
 @router.post("/{session_id}/feedback", status_code=201)
 async def session_feedback(
-    session_id: str, body: Feedback, container: ContainerDep, request: Request
+    session_id: str, body: Feedback, container: ContainerDep
 ) -> dict[str, Any]:
     """The shopper's rating of the conversation; a later one replaces it. The comment is
     stored redacted."""
@@ -61,11 +61,13 @@ async def session_feedback(
         comment = await run_in_threadpool(
             lambda: redactor.redact(comment, detect_language(comment)).text
         )
-    saved = await run_in_threadpool(analytics.record_feedback, session_id, body.rating, comment)
-    if not saved:
+    conversation_lang = await run_in_threadpool(
+        analytics.record_feedback, session_id, body.rating, comment
+    )
+    if conversation_lang is None:
         raise ApiError(404, "session_not_found", id=session_id)
-    fallback = language_from_header(request.headers.get("accept-language"))
-    lang = detect_language(comment, default=fallback) if comment else fallback
+    spoken = normalise_locale(conversation_lang) or "en"
+    lang = detect_language(comment, default=spoken) if comment else spoken
     return {
         "session_id": session_id,
         "rating": body.rating,
