@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends build-essential cmake git \
+    && apt-get install -y --no-install-recommends build-essential cmake git nodejs npm \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/kefu

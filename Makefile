@@ -6,10 +6,13 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export OMP_WAIT_POLICY := PASSIVE
 
-.PHONY: install run test lint bench
+.PHONY: install test-tools run test lint bench
 
 install:
 	@bash scripts/setup.sh
+
+test-tools:
+	@bash scripts/setup_test_tools.sh
 
 run: install
 	$(VENV)/bin/kefu ingest kb/demo
@@ -18,8 +21,9 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	web/node_modules/.bin/tsc -p web
 
-test: install lint
+test: install test-tools lint
 	$(VENV)/bin/pytest
 
 bench: install

@@ -5,8 +5,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 
 from app.api.routes import (
+    account,
     analytics,
     audit,
     chat,
@@ -44,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (
         health,
+        account,
         chat,
         sessions,
         intents,
@@ -59,4 +63,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web,
     ):
         app.include_router(module.router)
+    # The widget runs on the shop's own pages: their origins may call the API (no cookies).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "PATCH", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Accept-Language"],
+        max_age=600,
+    )
+    app.mount("/static", StaticFiles(directory=web.STATIC_DIR, check_dir=False), name="static")
     return app

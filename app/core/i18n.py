@@ -41,6 +41,20 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Thank you for your feedback.",
         "zh": "感谢您的评价。",
     },
+    "web_not_built": {
+        "en": "The web front end is not built: run 'make install' (or 'npm run build' in web/).",
+        "zh": "网页前端尚未构建：请运行 'make install'（或在 web/ 目录中运行 'npm run build'）。",
+    },
+    "source_page": {"en": "Help centre", "zh": "帮助中心"},
+    "source_from": {
+        "en": "From the help-centre document {document}",
+        "zh": "摘自帮助中心文档 {document}",
+    },
+    "source_links": {"en": "Links in this passage", "zh": "本段中的链接"},
+    "source_gone": {
+        "en": "This passage is no longer in the help centre: it has been edited or removed.",
+        "zh": "该段内容已不在帮助中心：它已被修改或删除。",
+    },
     "document_not_found": {"en": "No document with id {id}.", "zh": "找不到 ID 为 {id} 的文档。"},
     "session_not_found": {"en": "No session with id {id}.", "zh": "找不到 ID 为 {id} 的会话。"},
     "invalid_request": {"en": "The request is invalid: {detail}", "zh": "请求无效：{detail}"},

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+from urllib.parse import quote
 
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from starlette.concurrency import run_in_threadpool
@@ -45,9 +46,16 @@ def source_item(passage: dict[str, Any]) -> dict[str, Any]:
         "document_id": passage["document_id"],
         "document": passage["document"],
         "title": passage["title"],
+        "heading": passage.get("heading", ""),
         "chunk_id": passage["chunk_id"],
         "score": passage["score"],
+        "url": source_url(passage["chunk_id"]),
     }
+
+
+def source_url(chunk_id: str) -> str:
+    """Where a shopper reads a cited passage: the page ``app.api.routes.web`` serves."""
+    return f"/sources/{quote(chunk_id, safe='')}"
 
 
 def _ms(seconds: float) -> int:

@@ -85,6 +85,8 @@ def sla_view(ticket: Ticket, now: datetime | None = None) -> dict[str, Any]:
         "resolution_due": resolution_due.isoformat(),
         "first_response_breached": (responded or now) > first_due,
         "resolution_breached": (resolved or now) > resolution_due,
+        "first_responded_at": responded.isoformat() if responded else None,
+        "resolved_at": resolved.isoformat() if resolved else None,
     }
 
 
@@ -175,6 +177,17 @@ class TicketService:
                 .where(col(Ticket.status).in_(ACTIVE))
                 .order_by(col(Ticket.id).desc())
             ).first()
+
+    def for_session(self, session_id: str) -> list[Ticket]:
+        """A chat session's tickets, the newest first (the shopper's widget shows their status)."""
+        with Session(self._engine) as session:
+            return list(
+                session.exec(
+                    select(Ticket)
+                    .where(Ticket.session_id == session_id)
+                    .order_by(col(Ticket.id).desc())
+                ).all()
+            )
 
     def _set_priority(self, ticket: Ticket, priority: TicketPriority) -> None:
         ticket.priority = priority

@@ -115,7 +115,8 @@ def classify_intent(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str
         "small_talk": chat,
         "intent": classified["intent"],
         "intent_top": [s.label for s in result.top],
-        "escalation": None if chat == "declined" else before_retrieval(classified),
+        # Small talk is no request: "Thanks, that's all!" may read as a complaint to the model.
+        "escalation": None if chat else before_retrieval(classified),
     }
 
 

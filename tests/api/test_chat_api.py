@@ -15,7 +15,15 @@ async def test_chat_answers_from_the_knowledge_base_with_sources(api: httpx.Asyn
     assert done["handoff"] is False
     assert any(s["document"].startswith("payment") for s in done["sources"])
     source = done["sources"][0]
-    assert set(source) == {"document_id", "document", "title", "chunk_id", "score"}
+    assert set(source) == {
+        "document_id",
+        "document",
+        "title",
+        "heading",
+        "chunk_id",
+        "score",
+        "url",
+    }
 
 
 async def test_chinese_question_gets_a_chinese_answer(api: httpx.AsyncClient) -> None:

@@ -19,6 +19,7 @@ from graphs.chat.messages import (
     SMALL_TALK,
 )
 from graphs.chat.nodes import is_follow_up
+from graphs.chat.smalltalk import detect_small_talk
 from graphs.redaction.engine import Redactor
 from models.llm import LLMError
 from tests.fakes import (
@@ -164,6 +165,42 @@ async def test_small_talk_is_answered_without_search_or_model(
     tokens, state = await run(graph, services(llm, retriever, redactor), message)
     assert "".join(tokens) == expected and state["answer"] == expected
     assert llm.prompts == [] and retriever.queries == []
+
+
+async def test_a_thank_you_that_the_model_reads_as_a_complaint_is_still_small_talk(
+    redactor: Redactor,
+) -> None:
+    """Seen in the widget: "Thanks, that's all!" was a complaint at 0.84 and opened a ticket."""
+    llm = ScriptedChatModel([["should not be called"]])
+    svc = ChatServices(
+        llm, FakeRetriever([RETURNS]), redactor, FixedIntents("complaint", 0.84), ChatConfig()
+    )
+    graph = build_chat_graph(InMemorySaver())
+    for message, kind in (("Thanks, that's all!", "thanks"), ("好的谢谢，没有了", "thanks")):
+        tokens, state = await run(graph, svc, message)
+        lang = "zh" if "好" in message else "en"
+        assert "".join(tokens) == SMALL_TALK[kind][lang]
+        assert state["handoff"] is False and state.get("ticket") is None
+    # A complaint after a greeting is no small talk.
+    _, state = await run(graph, svc, "hi, the parcel arrived broken and nobody answers")
+    assert state["escalation"] == "complaint"
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ("Thanks, that's all!", "thanks"),
+        ("好的谢谢，没有了", "thanks"),
+        ("谢谢，再见", "thanks"),
+        ("that's all, have a nice day", "goodbye"),
+        ("hello!", "greeting"),
+        ("hi, my order is late", None),
+        ("好的", None),  # an acknowledgement, or a yes to an offer: not small talk
+        ("thanks, but where is my refund?", None),
+    ],
+)
+def test_small_talk_is_every_part_of_the_message(message: str, kind: str | None) -> None:
+    assert detect_small_talk(message) == kind
 
 
 async def test_an_unclear_turn_is_clarified_once_instead_of_guessed(redactor: Redactor) -> None:

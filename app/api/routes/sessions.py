@@ -26,10 +26,20 @@ async def session_messages(session_id: str, container: ContainerDep) -> dict[str
     if not await run_in_threadpool(store.exists, session_id):
         raise ApiError(404, "session_not_found", id=session_id)
     rows = await run_in_threadpool(store.messages, session_id)
+    tickets = (
+        await run_in_threadpool(container.tickets.for_session, session_id)
+        if container.tickets is not None
+        else []
+    )
     return {
         "session_id": session_id,
+        "tickets": [
+            {"id": t.id, "status": t.status.value, "updated_at": t.updated_at.isoformat()}
+            for t in tickets
+        ],
         "messages": [
             {
+                "id": row.id,
                 "role": row.role,
                 "content": row.content,
                 "intent": row.intent,
