@@ -116,7 +116,8 @@ def classify_intent(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str
         "intent": classified["intent"],
         "intent_top": [s.label for s in result.top],
         # Small talk is no request: "Thanks, that's all!" may read as a complaint to the model.
-        "escalation": None if chat else before_retrieval(classified),
+        # An acknowledgement may still be one ("转人工" is a yes to an offer, and a request).
+        "escalation": None if chat and chat != "acknowledged" else before_retrieval(classified),
     }
 
 

@@ -30,5 +30,9 @@ async def test_demo_page_widget_and_console_are_served(api: httpx.AsyncClient) -
     assert (
         widget.headers["content-type"].startswith("text/javascript")
         and "/v1/chat/stream" in widget.text
+        and "attachShadow" in widget.text  # the built widget, not a stand-in
     )
-    assert "API" in (await api.get("/console")).text
+    console = await api.get("/console")
+    assert console.status_code == 200 and "/static/console.js" in console.text
+    for asset in ("/static/console.js", "/static/console.css"):
+        assert (await api.get(asset)).status_code == 200

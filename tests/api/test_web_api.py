@@ -1,6 +1,5 @@
 """What the widget and the console read besides the contract's endpoints: who a key is, a
-session's tickets and message ids, the page of a cited passage, the built assets and CORS for
-shop sites."""
+session's tickets and message ids, the page of a cited passage and CORS for shop sites."""
 
 import httpx
 from fastapi import FastAPI
@@ -68,20 +67,6 @@ async def test_the_session_view_carries_ticket_status_and_message_ids(
     )
     shown = [data for name, data in events if name == "agent_message"]
     assert [m["id"] for m in shown] == [agent[0]["id"]]
-
-
-async def test_the_built_front_end_is_served(api: httpx.AsyncClient) -> None:
-    widget = await api.get("/widget.js")
-    assert widget.status_code == 200 and widget.headers["content-type"].startswith(
-        "text/javascript"
-    )
-    assert "/v1/chat/stream" in widget.text and "attachShadow" in widget.text
-    console = await api.get("/console")
-    assert console.status_code == 200 and "/static/console.js" in console.text
-    for asset in ("/static/console.js", "/static/console.css"):
-        assert (await api.get(asset)).status_code == 200
-    demo = await api.get("/")
-    assert '<script src="/widget.js"' in demo.text
 
 
 async def test_shop_sites_may_call_the_api_from_the_browser(api: httpx.AsyncClient) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -115,6 +116,18 @@ def browser() -> Iterator["sync_api.Browser"]:
         )
         yield browser
         browser.close()
+
+
+def requests_of(page: "sync_api.Page") -> list[str]:
+    """Every URL the page asks for from now on (to show that nothing comes from a CDN)."""
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    return urls
+
+
+def only_loopback(urls: list[str]) -> list[str]:
+    """The URLs that leave this machine (none should)."""
+    return [url for url in urls if urlsplit(url).hostname not in ("127.0.0.1", "localhost")]
 
 
 @pytest.fixture(scope="session")

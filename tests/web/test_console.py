@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import ADMIN_KEY
-from tests.web.conftest import Kefu
+from tests.web.conftest import Kefu, only_loopback, requests_of
 from tests.web.widget_page import WidgetPage
 
 pytestmark = pytest.mark.llm
@@ -125,6 +125,7 @@ def test_staff_read_the_dashboard_and_admins_the_audit_log(
     browser: Browser, kefu_server: Kefu, screenshots: Path
 ) -> None:
     staff = browser.new_page(viewport={"width": 1366, "height": 900})
+    requested = requests_of(staff)
     sign_in(staff, kefu_server, kefu_server.key("staff", "Zhou"))
     staff.locator("nav [data-view=analytics]").click()
     dashboard = staff.locator("#analytics")
@@ -132,6 +133,8 @@ def test_staff_read_the_dashboard_and_admins_the_audit_log(
     assert dashboard.locator("svg.chart").count() >= 3
     expect(dashboard).not_to_contain_text("NaN")
     staff.screenshot(path=str(screenshots / "console-analytics.png"), full_page=True)
+    assert f"{kefu_server.base}/static/console.js" in requested
+    assert only_loopback(requested) == []  # scripts, styles, fonts: nothing from a CDN
     staff.close()
 
     admin = browser.new_page(viewport={"width": 1366, "height": 900})

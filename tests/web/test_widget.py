@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.web.conftest import Kefu
+from tests.web.conftest import Kefu, only_loopback, requests_of
 from tests.web.widget_page import WidgetPage
 
 pytestmark = pytest.mark.llm
@@ -18,6 +18,7 @@ def test_a_shopper_sees_a_streamed_answer_with_linked_sources(
     browser: Browser, shop: str, kefu_server: Kefu, screenshots: Path
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 860})
+    requested = requests_of(page)
     widget = WidgetPage(page)
     page.goto(f"{shop}/en")
     expect(widget.launcher).to_have_text("Chat with us")
@@ -38,6 +39,8 @@ def test_a_shopper_sees_a_streamed_answer_with_linked_sources(
     assert "return" in (links.first.inner_text().lower() + href.lower())
     expect(answer.locator("a.cite").first).to_have_text("[1]")
     widget.shot(screenshots, "widget-answer-en")
+    assert any(url.startswith(f"{kefu_server.base}/widget.js") for url in requested)
+    assert only_loopback(requested) == []  # nothing from a CDN
 
     with page.context.expect_page() as opened:
         links.first.click()

@@ -18,8 +18,8 @@ function entryRow(entry: AuditEntry): HTMLTableRowElement {
     { "data-audit-id": entry.id, "data-action": entry.action },
     h("td", { class: "nowrap" }, h("time", { datetime: entry.at }, formatDateTimeLong(entry.at))),
     h("td", null, entry.actor),
-    h("td", null, h("code", null, entry.action)),
-    h("td", { class: "cell-subject" }, entry.subject ? h("code", null, entry.subject) : h("span", { class: "muted" }, "—")),
+    h("td", { class: "cell-nowrap" }, h("code", null, entry.action)),
+    h("td", { class: "cell-subject cell-nowrap" }, entry.subject ? h("code", null, entry.subject) : h("span", { class: "muted" }, "—")),
     h("td", { class: "cell-json" }, h("code", null, compactJson(entry.detail))),
   );
 }
