@@ -67,6 +67,9 @@ if ! command -v npm >/dev/null 2>&1; then
         say "Node.js 18+ with npm is needed to build the web front end"; exit 1
     fi
 fi
+if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 18 ? 1 : 0)'; then
+    say "Node.js 18 or newer is needed to build the web front end; found $(node --version)"; exit 1
+fi
 lock_hash=$(sha256sum web/package-lock.json | cut -c1-16)
 if [ "$(cat web/node_modules/.kefu-lock 2>/dev/null)" != "$lock_hash" ]; then
     say "installing the front end's build tools (npm ci)"

@@ -76,12 +76,14 @@ class TranscriptStore:
         with Session(self._engine) as session:
             return session.get(ChatSession, session_id) is not None
 
-    def messages(self, session_id: str) -> list[SessionMessage]:
+    def messages(self, session_id: str, after: int = 0) -> list[SessionMessage]:
+        """The session's messages with an id above ``after``, oldest first."""
         with Session(self._engine) as session:
             return list(
                 session.exec(
                     select(SessionMessage)
                     .where(SessionMessage.session_id == session_id)
-                    .order_by(SessionMessage.id)  # type: ignore[arg-type]
+                    .where(col(SessionMessage.id) > after)
+                    .order_by(col(SessionMessage.id))
                 ).all()
             )

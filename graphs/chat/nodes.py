@@ -106,9 +106,11 @@ def classify_intent(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str
         "intent": {"label": result.label, "confidence": round(result.confidence, 4)},
     }
     chat: str | None = detect_small_talk(question)
-    if declines_offer(question):  # "no thanks" to an offer or a clarifying question
+    if state.get("offered_handoff") and accepts_offer(question):
+        chat = None  # "好的，谢谢" to the offer of a person is a yes, not a thank-you
+    elif declines_offer(question):  # "no thanks" to an offer or a clarifying question
         chat = "declined"
-    elif accepts_offer(question) and not state.get("offered_handoff"):
+    elif accepts_offer(question):
         chat = "acknowledged"  # "ok", "好的" after an answer: nothing was offered to accept
     return {
         "query": query,
@@ -116,7 +118,7 @@ def classify_intent(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str
         "intent": classified["intent"],
         "intent_top": [s.label for s in result.top],
         # Small talk is no request: "Thanks, that's all!" may read as a complaint to the model.
-        # An acknowledgement may still be one ("转人工" is a yes to an offer, and a request).
+        # An acknowledgement may still be one ("转人工" asks for a person).
         "escalation": None if chat and chat != "acknowledged" else before_retrieval(classified),
     }
 

@@ -99,14 +99,25 @@ def test_the_policy_reads_the_message_itself(text: str, reason: str | None) -> N
     assert before_retrieval(state) == reason
 
 
-async def test_an_accepted_offer_of_a_person_is_handed_over(redactor: Redactor) -> None:
+@pytest.mark.parametrize(
+    ("question", "yes", "lang"),
+    [
+        ("Can you engrave my name on a lamp?", "yes please", "en"),
+        ("Can you engrave my name on a lamp?", "ok thanks", "en"),  # a yes, not a thank-you
+        ("能在台灯上刻字吗", "好的，谢谢", "zh"),
+        ("能在台灯上刻字吗", "嗯，好的", "zh"),
+    ],
+)
+async def test_an_accepted_offer_of_a_person_is_handed_over(
+    redactor: Redactor, question: str, yes: str, lang: str
+) -> None:
     desk = FakeTicketDesk()
     svc = make_services(redactor, FixedIntents("place_order", 0.6), desk=desk)
     graph = build_chat_graph(InMemorySaver())
-    first, state = await turn(graph, svc, "Can you engrave my name on a lamp?", "offer-1")
-    assert first == NO_SOURCE["en"] and state["offered_handoff"] is True
-    second, state = await turn(graph, svc, "yes please", "offer-1")
-    assert second == HANDED_OVER["en"].format(id=1001)
+    first, state = await turn(graph, svc, question, "offer-1")
+    assert first == NO_SOURCE[lang] and state["offered_handoff"] is True
+    second, state = await turn(graph, svc, yes, "offer-1")
+    assert second == HANDED_OVER[lang].format(id=1001)
     assert state["tool_calls"][0]["name"] == "request_human"
     assert state["tool_calls"][0]["reason"] == "accepted_offer"
 

@@ -5,6 +5,7 @@ dashboard and admins the audit log. Each role sees only its own part."""
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -14,10 +15,11 @@ from tests.web.widget_page import WidgetPage
 
 pytestmark = pytest.mark.llm
 
-GIFT_WRAPPING = """# Gift wrapping
+ENGRAVING = """# Lamp engraving
 
-Gift wrapping costs ¥15 per item and comes with a handwritten card. Choose it at checkout;
-wrapped parcels leave the warehouse one day later than unwrapped ones.
+We engrave up to 12 characters on the base of any Aurora lamp for ¥25. Engraved lamps are
+made to order: they leave the warehouse 3 working days after payment and cannot be returned
+unless they are faulty.
 """
 
 
@@ -35,9 +37,8 @@ def views(page: Page) -> set[str]:
 def test_an_agent_replies_in_the_console_and_the_shopper_sees_it_in_the_widget(
     browser: Browser, shop: str, kefu_server: Kefu, screenshots: Path
 ) -> None:
-    shopper = browser.new_page(viewport={"width": 1280, "height": 860})
-    widget = WidgetPage(shopper)
-    shopper.goto(f"{shop}/customer")
+    widget = WidgetPage.visit(browser, f"{shop}/customer")
+    shopper = widget.page
     widget.open()
     widget.ask("My parcel arrived damaged and I want to talk to a real person please")
     expect(widget.ticket_bar).to_be_visible()
@@ -70,11 +71,18 @@ def test_an_agent_replies_in_the_console_and_the_shopper_sees_it_in_the_widget(
     reply = shopper.locator("#kefu-widget li.msg.agent")
     expect(reply).to_contain_text("a replacement is on its way", timeout=20_000)
     expect(reply.locator(".who")).to_have_text("Support agent")
+    announcer = shopper.locator("#kefu-widget [aria-live=polite]")
+    expect(announcer).to_contain_text("a replacement is on its way")  # for screen readers
     widget.shot(screenshots, "widget-agent-reply")
 
     # The agent waits for the shopper: the widget shows the ticket's new status.
     detail.locator("#status-actions button[data-status=pending]").click()
     expect(widget.ticket_bar).to_contain_text("waiting for you", timeout=20_000)
+    # The next turn's stream brings the same reply again, and so does a new page: shown once.
+    widget.ask("Thank you, when will it arrive?")
+    expect(reply).to_have_count(1)
+    shopper.reload()
+    expect(shopper.locator("#kefu-widget li.msg.agent")).to_have_count(1)
     shopper.close()
     agent.close()
 
@@ -86,37 +94,47 @@ def test_staff_upload_a_document_and_the_bot_answers_from_it(
     sign_in(staff, kefu_server, kefu_server.key("staff", "Lin"))
     assert views(staff) == {"tickets", "documents", "analytics"}
     staff.locator("nav [data-view=documents]").click()
-    expect(staff.locator("tr[data-document-id]")).to_have_count(16)
+    rows = staff.locator("tr[data-document-id]")
+    expect(rows.first).to_be_visible()
+    known = rows.count()
 
-    guide = tmp_path / "gift-wrapping.md"
-    guide.write_text(GIFT_WRAPPING, encoding="utf-8")
+    guide = tmp_path / "engraving.md"
+    guide.write_text(ENGRAVING, encoding="utf-8")
     broken = tmp_path / "price-list.pdf"
     broken.write_bytes(b"%PDF-1.4 this is not really a PDF")
     staff.locator("#upload-file").set_input_files([str(guide), str(broken)])
     staff.locator("#upload-send").click()
     status = staff.locator("#upload-status")
-    expect(status.locator("li[data-filename='gift-wrapping.md']")).to_contain_text("created")
+    expect(status.locator("li[data-filename='engraving.md']")).to_contain_text("created")
     expect(status.locator("li[data-filename='price-list.pdf']")).to_contain_text("PDF")
-    row = staff.locator("tr[data-document-id]", has_text="gift-wrapping.md")
+    row = staff.locator("tr[data-document-id]", has_text="engraving.md")
     expect(row).to_be_visible()
-    expect(staff.locator("tr[data-document-id]")).to_have_count(17)  # the broken file is not in
+    expect(rows).to_have_count(known + 1)  # the broken file is not in
     staff.screenshot(path=str(screenshots / "console-documents.png"), full_page=True)
 
-    shopper = browser.new_page(viewport={"width": 1280, "height": 860})
-    widget = WidgetPage(shopper)
-    shopper.goto(f"{shop}/en")
+    widget = WidgetPage.visit(browser, f"{shop}/en")
+    shopper = widget.page
     widget.open()
-    answer = widget.ask("How much does gift wrapping cost?")
-    expect(answer.locator(".bubble")).to_contain_text("15")
-    expect(answer.locator(".sources a").first).to_contain_text("Gift wrapping")
+    answer = widget.ask("How much does it cost to engrave my lamp?")
+    expect(answer.locator(".bubble")).to_contain_text("25")
+    expect(answer.locator(".sources a").first).to_contain_text("Lamp engraving")
+    # Asked in Chinese (another shopper), the English document is translated by the LLM, a
+    # sentence at a time under its number check.
+    other = WidgetPage.visit(browser, f"{shop}/zh")
+    other.open()
+    chinese = other.ask("台灯刻字要多少钱？")
+    expect(chinese.locator(".bubble")).to_contain_text("25")
+    expect(chinese.locator(".sources a").first).to_contain_text("Lamp engraving")
+    assert chinese.get_attribute("lang") == "zh-CN"
+    other.page.close()
 
     row.locator("button[data-action=delete]").click()
     expect(staff.locator("#confirm-dialog")).to_be_visible()
     staff.locator("#confirm-delete").click()
     expect(row).to_have_count(0)
-    expect(staff.locator("tr[data-document-id]")).to_have_count(16)
-    again = widget.ask("How much does gift wrapping cost?")
-    expect(again.locator(".sources a", has_text="Gift wrapping")).to_have_count(0)
+    expect(rows).to_have_count(known)
+    again = widget.ask("How much does it cost to engrave my lamp?")
+    expect(again.locator(".sources a", has_text="Lamp engraving")).to_have_count(0)
     shopper.close()
     staff.close()
 
@@ -137,11 +155,26 @@ def test_staff_read_the_dashboard_and_admins_the_audit_log(
     assert only_loopback(requested) == []  # scripts, styles, fonts: nothing from a CDN
     staff.close()
 
+    # A ticket from a chat, read by an agent: the read is in the audit log.
+    handed_over = httpx.post(
+        f"{kefu_server.base}/v1/chat", json={"message": "转人工"}, timeout=120
+    ).json()
+    ticket_id = handed_over["ticket_id"]
+    agent = browser.new_page()
+    sign_in(agent, kefu_server, kefu_server.key("agent", "Wu"))
+    agent.goto(f"{kefu_server.base}/console?lang=en#/tickets/{ticket_id}")
+    expect(agent.locator("#ticket-detail .transcript li[data-role=shopper]")).to_have_text(
+        re.compile("转人工")
+    )
+    agent.close()
+
     admin = browser.new_page(viewport={"width": 1366, "height": 900})
     sign_in(admin, kefu_server, ADMIN_KEY)
     assert views(admin) == {"tickets", "documents", "analytics", "audit"}
     admin.locator("nav [data-view=audit]").click()
-    expect(admin.locator("#audit")).to_contain_text("ticket.read")  # the agent's read above
+    read = admin.locator("#audit tr", has_text=f"ticket:{ticket_id}")
+    expect(read.first).to_contain_text("ticket.read")
+    expect(read.first).to_contain_text("agent:Wu")
     admin.screenshot(path=str(screenshots / "console-audit.png"), full_page=True)
 
     # In Chinese, the same console.

@@ -26,10 +26,10 @@ def test_a_shopper_sees_a_streamed_answer_with_linked_sources(
     widget.watch_answer()
     answer = widget.ask("How many days do I have to return an item?")
 
-    texts = widget.watched_texts()
+    texts = [text for text, _ in widget.watched_texts()]
     final = texts[-1]
     assert "30" in final and final == answer.locator(".bubble").text_content()
-    # Streamed: before the whole answer, the bubble showed beginnings of it.
+    # Shown as it streams: before the whole answer, the bubble showed beginnings of it.
     assert [t for t in texts[:-1] if final.startswith(t)], texts
     links = answer.locator(".sources a")
     expect(links.first).to_be_visible()
@@ -50,9 +50,10 @@ def test_a_shopper_sees_a_streamed_answer_with_linked_sources(
     source.screenshot(path=str(screenshots / "source-passage-en.png"))
     source.close()
 
-    # The conversation survives a move to another page of the shop.
+    # The conversation survives a move to another page of the shop, which keeps its focus.
     page.goto(f"{shop}/en")
     expect(widget.panel).to_be_visible()
+    assert page.evaluate("() => document.activeElement === document.body")
     expect(page.locator("#kefu-widget li.msg.shopper .bubble")).to_have_text(
         "How many days do I have to return an item?"
     )
@@ -63,9 +64,8 @@ def test_a_shopper_sees_a_streamed_answer_with_linked_sources(
 def test_the_page_language_and_the_shoppers_choice(
     browser: Browser, shop: str, screenshots: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 860})
-    widget = WidgetPage(page)
-    page.goto(f"{shop}/zh")
+    widget = WidgetPage.visit(browser, f"{shop}/zh")
+    page = widget.page
     expect(widget.launcher).to_have_text("在线客服")
     widget.open()
     expect(widget.input).to_have_attribute("placeholder", "请输入您的问题…")
@@ -80,9 +80,12 @@ def test_the_page_language_and_the_shoppers_choice(
     # An English question is answered in English whatever the page says.
     english = widget.ask("Do you ship for free?")
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in english.locator(".bubble").inner_text())
-    # The choice is remembered on the next page.
+    # The choice is remembered on the next page; the shop's page can set it as a locale.
     page.reload()
     expect(widget.launcher).to_have_text("Chat with us")
+    page.evaluate("() => window.Kefu.setLanguage('zh-CN')")
+    expect(widget.launcher).to_have_text("在线客服")
+    expect(page.locator("#kefu-widget li.msg.shopper .who").first).to_have_text("您")
     page.close()
 
 
@@ -130,9 +133,13 @@ def test_keyboard_and_screen_reader(browser: Browser, shop: str) -> None:
     expect(page.get_by_label("Your question")).to_be_visible()
     page.keyboard.type("Which payment methods do you accept?")
     page.keyboard.press("Enter")
-    # A screen reader hears the whole answer once, not each streamed piece.
+    # A screen reader hears the whole answer once, not each streamed piece: the conversation
+    # is no live region, the announcer gets the finished answer.
+    log = page.locator("#kefu-widget .log")
+    assert log.get_attribute("aria-live") is None and log.get_attribute("role") is None
     announcer = page.locator("#kefu-widget [aria-live=polite]")
     expect(announcer).to_contain_text("Assistant replied:", timeout=120_000)
+    expect(announcer).to_contain_text("Alipay")
     page.keyboard.press("Escape")
     expect(widget.panel).to_be_hidden()
     expect(widget.launcher).to_be_focused()
@@ -142,9 +149,8 @@ def test_keyboard_and_screen_reader(browser: Browser, shop: str) -> None:
 def test_the_shopper_rates_the_conversation_with_stars(
     browser: Browser, shop: str, kefu_server: Kefu, screenshots: Path
 ) -> None:
-    page = browser.new_page(viewport={"width": 1280, "height": 860})
-    widget = WidgetPage(page)
-    page.goto(f"{shop}/en")
+    widget = WidgetPage.visit(browser, f"{shop}/en")
+    page = widget.page
     widget.open()
     widget.ask("How long does standard shipping take?")
     widget.ask("Thanks, that's all!")
@@ -153,7 +159,12 @@ def test_the_shopper_rates_the_conversation_with_stars(
     expect(stars.locator("legend")).to_contain_text("rate")
     stars.locator("label", has_text="4 stars").click()  # the fourth star
     expect(page.get_by_label("4 stars")).to_be_checked()
+    page.mouse.move(5, 5)  # away from the stars: what stays lit is the choice, not the hover
     expect(stars.locator("label.on")).to_have_count(4)
+    page.keyboard.press("ArrowLeft")  # the radios move with the arrow keys
+    expect(page.get_by_label("3 stars")).to_be_checked()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_label("4 stars")).to_be_checked()
     stars.get_by_role("textbox").fill("Quick and clear")
     widget.shot(screenshots, "widget-rating")
     stars.get_by_role("button", name="Send rating").click()

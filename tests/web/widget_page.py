@@ -4,7 +4,7 @@ shadow root (Playwright's CSS locators pierce it)."""
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 # Records every text the newest bot bubble shows, so a test can tell a streamed answer from one
 # that arrived whole.
@@ -16,7 +16,9 @@ WATCH_ANSWER = """() => {
     const last = bubbles[bubbles.length - 1];
     const text = last ? last.textContent : '';
     const seen = window.__kefuTexts;
-    if (text && seen[seen.length - 1] !== text) seen.push(text);
+    if (text && (!seen.length || seen[seen.length - 1][0] !== text)) {
+      seen.push([text, performance.now()]);
+    }
   }).observe(log, {subtree: true, childList: true, characterData: true});
 }"""
 
@@ -30,12 +32,20 @@ class WidgetPage:
         self.send_button = page.locator("#kefu-widget button.send")
         self.ticket_bar = page.locator("#kefu-widget .ticket")
 
+    @classmethod
+    def visit(cls, browser: Browser, url: str) -> "WidgetPage":
+        """A shop's page, on a desktop screen, with the widget (still closed)."""
+        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page.goto(url)
+        return cls(page)
+
     def open(self) -> None:
         self.launcher.click()
         expect(self.panel).to_be_visible()
 
     def ask(self, question: str) -> Locator:
-        """Send a question and wait for its answer to finish; the answer's list item."""
+        """Send a question and wait for its answer to finish; the answer's list item (never an
+        error line: a failed turn fails the test here)."""
         before = self.answers().count()
         self.input.fill(question)
         self.input.press("Enter")
@@ -43,6 +53,7 @@ class WidgetPage:
         expect(answer).to_be_visible()
         expect(self.send_button).to_be_enabled(timeout=120_000)
         expect(answer).not_to_have_attribute("aria-busy", "true")
+        expect(answer).to_have_attribute("data-role", "assistant")
         return answer
 
     def answers(self) -> Locator:
@@ -52,9 +63,10 @@ class WidgetPage:
     def watch_answer(self) -> None:
         self.page.evaluate(WATCH_ANSWER)
 
-    def watched_texts(self) -> list[str]:
+    def watched_texts(self) -> list[tuple[str, float]]:
+        """What the newest bot bubble showed, in order, with the page's clock in ms."""
         texts: Any = self.page.evaluate("() => window.__kefuTexts")
-        return [str(text) for text in texts]
+        return [(str(text), float(at)) for text, at in texts]
 
     def shot(self, folder: Path, name: str) -> None:
         self.page.screenshot(path=str(folder / f"{name}.png"))

@@ -1,8 +1,8 @@
 """A session's redacted transcript, for the shopper's widget, and the shopper's rating."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from starlette.concurrency import run_in_threadpool
@@ -19,13 +19,20 @@ router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
 
 
 @router.get("/{session_id}/messages")
-async def session_messages(session_id: str, container: ContainerDep) -> dict[str, Any]:
+async def session_messages(
+    session_id: str,
+    container: ContainerDep,
+    after: Annotated[
+        int, Query(ge=0, description="only messages with a greater id (the widget's polls)")
+    ] = 0,
+) -> dict[str, Any]:
+    """The session's tickets and its redacted messages, oldest first."""
     if not SESSION_ID.match(session_id):
         raise ApiError(404, "session_not_found", id=session_id[:64])
     store = TranscriptStore(container.engine)
     if not await run_in_threadpool(store.exists, session_id):
         raise ApiError(404, "session_not_found", id=session_id)
-    rows = await run_in_threadpool(store.messages, session_id)
+    rows = await run_in_threadpool(store.messages, session_id, after)
     tickets = (
         await run_in_threadpool(container.tickets.for_session, session_id)
         if container.tickets is not None

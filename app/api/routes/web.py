@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ContainerDep
@@ -36,12 +36,16 @@ async def demo_page() -> FileResponse:
 
 
 @router.get("/widget.js")
-async def widget() -> FileResponse:
-    return FileResponse(
-        built("widget.js"),
-        media_type="text/javascript; charset=utf-8",
-        headers={"Cache-Control": "no-cache"},  # revalidated by ETag: shops get fixes at once
-    )
+async def widget(request: Request) -> Response:
+    """Revalidated on each page view (no-cache with an ETag): shops get a fix at once, and an
+    unchanged script costs a 304."""
+    path = built("widget.js")
+    stat = path.stat()
+    etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    headers = {"Cache-Control": "no-cache", "ETag": etag}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    return FileResponse(path, media_type="text/javascript; charset=utf-8", headers=headers)
 
 
 @router.get("/console")
@@ -70,11 +74,13 @@ async def cited_passage(
     )
     if passage is None:
         body = f"<p>{escape(message('source_gone', ui))}</p>"
-        return HTMLResponse(_page(ui, message("source_page", ui), body), status_code=404)
+        return HTMLResponse(
+            _page(ui, message("source_page", ui), body), status_code=404, headers=PAGE_HEADERS
+        )
     links = "".join(
         f'<li><a href="{escape(url)}" rel="noopener nofollow">{escape(url)}</a></li>'
         for url in passage.links
-        if url.startswith(("http://", "https://", "/", "mailto:"))
+        if _safe_link(url)
     )
     paragraphs = "".join(
         f"<p>{escape(part)}</p>" for part in passage.text.split("\n") if part.strip()
@@ -87,7 +93,24 @@ async def cited_passage(
         + f'<article lang="{escape(passage.lang or ui)}">{paragraphs}</article>'
         + (f"<h2>{escape(message('source_links', ui))}</h2><ul>{links}</ul>" if links else "")
     )
-    return HTMLResponse(_page(ui, f"{passage.title} · {message('source_page', ui)}", body))
+    return HTMLResponse(
+        _page(ui, f"{passage.title} · {message('source_page', ui)}", body), headers=PAGE_HEADERS
+    )
+
+
+# The passage page runs no script and loads nothing: shop documents are data, never code.
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def _safe_link(url: str) -> bool:
+    """Web and mail links, and paths of this site; not javascript:, data: or //other-host."""
+    if url.startswith(("http://", "https://", "mailto:")):
+        return True
+    return url.startswith("/") and not url.startswith(("//", "/\\"))
 
 
 def _page(lang: Language, title: str, body: str) -> str:

@@ -72,3 +72,19 @@ export function uid(prefix: string): string {
   counter += 1;
   return `${prefix}-${counter}`;
 }
+
+/** A data table with a hidden caption and column headers named by string keys. */
+export function dataTable(
+  id: string,
+  caption: string,
+  headers: string[],
+  tbody: HTMLTableSectionElement,
+): HTMLTableElement {
+  return h(
+    "table",
+    { id, class: "data-table" },
+    h("caption", { class: "visually-hidden" }, caption),
+    h("thead", null, h("tr", null, headers.map((text) => h("th", { scope: "col" }, text)))),
+    tbody,
+  );
+}

@@ -69,8 +69,9 @@ export class ShopperApi {
     private readonly acceptLanguage: () => string,
   ) {}
 
+  /** Paths are read below the base, so a Kefu behind a path prefix (data-api) keeps it. */
   url(path: string): string {
-    return new URL(path, this.base).toString();
+    return new URL(path.replace(/^\/+/, ""), this.base).toString();
   }
 
   private headers(json = false): HeadersInit {
@@ -103,8 +104,10 @@ export class ShopperApi {
     yield* readEvents(response.body);
   }
 
-  async session(sessionId: string): Promise<SessionView | null> {
-    const response = await fetch(this.url(`/v1/sessions/${encodeURIComponent(sessionId)}/messages`), {
+  /** The session's tickets and its messages (only those after message ``after``, if given). */
+  async session(sessionId: string, after = 0): Promise<SessionView | null> {
+    const query = after ? `?after=${after}` : "";
+    const response = await fetch(this.url(`/v1/sessions/${encodeURIComponent(sessionId)}/messages${query}`), {
       headers: this.headers(),
     });
     if (response.status === 404) return null;

@@ -2,13 +2,16 @@
 
 import type { Source } from "./api";
 import { h } from "./dom";
-import type { Strings } from "./strings";
+import { langOfText, localeOf, type Strings } from "./strings";
 
 export type Speaker = "shopper" | "assistant" | "agent";
+type Kind = Speaker | "notice" | "error";
 
+/** Where a source link goes: the cited passage's page on Kefu, and never another scheme. */
 export function sourceHref(base: string, source: Source, lang: string): string {
-  const path = source.url ?? `/sources/${encodeURIComponent(source.chunk_id)}`;
-  const url = new URL(path, base);
+  const fallback = `sources/${encodeURIComponent(source.chunk_id)}`;
+  let url = new URL((source.url ?? fallback).replace(/^\/+/, ""), base);
+  if (url.protocol !== "http:" && url.protocol !== "https:") url = new URL(fallback, base);
   url.searchParams.set("lang", lang);
   return url.toString();
 }
@@ -28,17 +31,11 @@ export class ChatLog {
     private readonly lang: () => string,
   ) {}
 
-  add(speaker: Speaker | "notice" | "error", text: string): HTMLLIElement {
-    const t = this.strings();
-    const who = { shopper: t.you, assistant: t.bot, agent: t.agent, notice: "", error: "" }[speaker];
-    const item = h(
-      "li",
-      { class: `msg ${speaker}`, "data-role": speaker },
-      who ? h("span", { class: "who" }, who) : null,
-      h("div", { class: "bubble" }, text),
-    );
+  add(kind: Kind, text: string): HTMLLIElement {
+    const item = h("li", { class: `msg ${kind}`, "data-role": kind }, h("span", { class: "who" }), h("div", { class: "bubble" }));
+    this.label(item);
     this.element.append(item);
-    this.scroll();
+    this.setText(item, text);
     return item;
   }
 
@@ -46,45 +43,34 @@ export class ChatLog {
   pending(): HTMLLIElement {
     const item = this.add("assistant", "");
     item.setAttribute("aria-busy", "true");
-    const bubble = bubbleOf(item);
-    bubble.append(h("span", { class: "typing" }, h("span", { class: "sr" }, this.strings().typing)));
+    bubbleOf(item).append(h("span", { class: "typing" }, h("span", { class: "sr" }, this.strings().typing)));
     return item;
   }
 
   setText(item: HTMLLIElement, text: string): void {
     bubbleOf(item).textContent = text;
+    if (text) item.lang = localeOf(langOfText(text));
     this.scroll();
   }
 
   /** The final answer: its [n] markers become links to the cited passages, listed below it. */
-  finish(item: HTMLLIElement, text: string, sources: Source[]): void {
+  finish(item: HTMLLIElement, text: string, sources: Source[], lang?: string): void {
     item.removeAttribute("aria-busy");
-    const bubble = bubbleOf(item);
-    bubble.replaceChildren(...this.withCitations(text, sources));
+    bubbleOf(item).replaceChildren(...this.withCitations(text, sources));
+    item.lang = localeOf(lang === "zh" || lang === "en" ? lang : langOfText(text));
     if (sources.length) {
       const t = this.strings();
       const list = h("ol", {});
       sources.forEach((source, i) => {
-        list.append(
-          h(
-            "li",
-            {},
-            h(
-              "a",
-              {
-                href: sourceHref(this.base, source, this.lang()),
-                target: "_blank",
-                rel: "noopener",
-                "aria-label": t.sourceLink(i + 1, sourceName(source)),
-              },
-              sourceName(source),
-            ),
-          ),
-        );
+        list.append(h("li", {}, this.link(source, t.sourceLink(i + 1, sourceName(source)), sourceName(source))));
       });
-      item.append(h("div", { class: "sources" }, h("h3", {}, t.sources), list));
+      item.append(h("div", { class: "sources", lang: localeOf(this.lang() === "zh" ? "zh" : "en") }, h("h3", {}, t.sources), list));
     }
     this.scroll();
+  }
+
+  private link(source: Source, label: string, text: string, cls?: string): HTMLAnchorElement {
+    return h("a", { class: cls, href: sourceHref(this.base, source, this.lang()), target: "_blank", rel: "noopener", "aria-label": label }, text);
   }
 
   private withCitations(text: string, sources: Source[]): Node[] {
@@ -95,39 +81,43 @@ export class ChatLog {
       const source = sources[n - 1];
       if (!source || match.index === undefined) continue;
       nodes.push(document.createTextNode(text.slice(last, match.index)));
-      nodes.push(
-        h(
-          "a",
-          {
-            class: "cite",
-            href: sourceHref(this.base, source, this.lang()),
-            target: "_blank",
-            rel: "noopener",
-            "aria-label": this.strings().sourceLink(n, sourceName(source)),
-          },
-          `[${n}]`,
-        ),
-      );
+      nodes.push(this.link(source, this.strings().sourceLink(n, sourceName(source)), `[${n}]`, "cite"));
       last = match.index + match[0].length;
     }
     nodes.push(document.createTextNode(text.slice(last)));
     return nodes;
   }
 
-  /** Buttons under a message (e.g. the offer of a person), removed once one is used. */
-  offer(item: HTMLLIElement, label: string, act: () => void): void {
+  /** A button under a message (the offer of a person); it goes once its action has run. */
+  offer(item: HTMLLIElement, label: string, act: () => Promise<boolean>): void {
     const button = h("button", { type: "button", class: "chip" }, label);
     const row = h("div", { class: "actions" }, button);
-    button.addEventListener("click", () => {
-      row.remove();
-      act();
+    button.addEventListener("click", async () => {
+      if (await act()) row.remove();
     });
     item.append(row);
     this.scroll();
   }
 
-  clear(): void {
-    this.element.replaceChildren();
+  /** Offers made earlier: disabled while a turn runs, gone once people have the chat. */
+  setOffersEnabled(enabled: boolean): void {
+    this.element.querySelectorAll<HTMLButtonElement>(".actions button").forEach((b) => (b.disabled = !enabled));
+  }
+
+  removeOffers(): void {
+    this.element.querySelectorAll(".actions").forEach((row) => row.remove());
+  }
+
+  /** The speakers' names again, after a change of language. */
+  relabel(): void {
+    this.element.querySelectorAll<HTMLLIElement>("li.msg").forEach((item) => this.label(item));
+  }
+
+  private label(item: HTMLLIElement): void {
+    const t = this.strings();
+    const names: Record<string, string> = { shopper: t.you, assistant: t.bot, agent: t.agent };
+    const who = item.querySelector(".who");
+    if (who) who.textContent = names[item.dataset.role ?? ""] ?? "";
   }
 
   scroll(): void {

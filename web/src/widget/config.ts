@@ -15,6 +15,13 @@ export interface WidgetConfig {
 
 const LANG_KEY = "kefu.lang";
 
+/** The tag that loaded the widget: currentScript, or (loaded by a tag manager) the tag by name. */
+export function ownScript(): HTMLScriptElement | null {
+  const current = document.currentScript;
+  if (current instanceof HTMLScriptElement) return current;
+  return document.querySelector<HTMLScriptElement>('script[src*="widget.js"]');
+}
+
 export function readConfig(script: HTMLScriptElement | null): WidgetConfig {
   const data = script?.dataset ?? {};
   const base = data.api || (script?.src ? new URL(script.src, location.href).origin : location.origin);

@@ -3,13 +3,12 @@
 // Optional attributes: data-locale="zh-CN|en", data-customer-id, data-title, data-open="true",
 // data-api (where Kefu is, when the script is served from elsewhere).
 
-import { readConfig } from "./config";
-import type { Lang } from "./strings";
+import { ownScript, readConfig } from "./config";
 import { Widget } from "./widget";
 
 declare global {
   interface Window {
-    Kefu?: { open(): void; close(): void; setLanguage(lang: Lang): void; send(message: string): Promise<void> };
+    Kefu?: { open(): void; close(): void; setLanguage(locale: string): void; send(message: string): Promise<boolean> };
     kefuLoaded?: boolean;
   }
 }
@@ -17,16 +16,16 @@ declare global {
 (() => {
   if (window.kefuLoaded) return; // the tag is on the page twice
   window.kefuLoaded = true;
-  const config = readConfig(document.currentScript as HTMLScriptElement | null);
+  const config = readConfig(ownScript());
   const start = () => {
     const host = document.createElement("div");
     host.id = "kefu-widget";
     document.body.append(host);
     const widget = new Widget(config, host);
     window.Kefu = {
-      open: () => widget.open(),
+      open: () => widget.open({ focus: true }),
       close: () => widget.close(),
-      setLanguage: (lang) => widget.setLanguage(lang),
+      setLanguage: (locale) => widget.setLanguage(locale),
       send: (message) => widget.send(message),
     };
   };

@@ -17,7 +17,7 @@ export function ratingForm(
   const labels: [number, HTMLLabelElement][] = [];
   for (const score of [...prompt.scale].sort((a, b) => a - b)) {
     const id = `${name}-${score}`;
-    const label = h("label", { for: id, title: t.star(score) }, "★", h("span", { class: "sr" }, t.star(score)));
+    const label = h("label", { for: id, title: t.star(score) }, h("span", { "aria-hidden": "true" }, "★"), h("span", { class: "sr" }, t.star(score)));
     labels.push([score, label]);
     stars.append(h("input", { type: "radio", name, id, value: String(score), required: true }), label);
   }
@@ -29,7 +29,7 @@ export function ratingForm(
   }
   const comment = h("textarea", { rows: "2", maxlength: "1000", "aria-label": t.comment, placeholder: t.comment });
   const button = h("button", { type: "submit", class: "submit", disabled: true }, t.submitRating);
-  const status = h("p", { class: "sr", role: "status" });
+  const status = h("p", { class: "status", role: "status", tabindex: "-1" });
   const form = h(
     "form",
     { class: "rating" },
@@ -47,11 +47,15 @@ export function ratingForm(
     button.disabled = true;
     try {
       const thanks = await submit(Number(checked.value), comment.value.trim());
-      form.replaceChildren(h("p", { class: "thanks", role: "status" }, `${"★".repeat(Number(checked.value))} ${thanks || t.thanks}`));
+      // The form goes; the thanks stays in the same status line, which takes the focus.
+      form.querySelector("fieldset")?.remove();
+      status.className = "status thanks";
+      status.replaceChildren(h("span", { "aria-hidden": "true" }, "★".repeat(Number(checked.value))), " ", thanks || t.thanks);
+      status.focus();
     } catch (error) {
       button.disabled = false;
+      status.className = "status error";
       status.textContent = error instanceof Error && error.message ? error.message : t.error;
-      status.className = "error";
     }
   });
   return form;

@@ -11,6 +11,7 @@ export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenera
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
+  let finished = false;
   try {
     for (;;) {
       const { value, done } = await reader.read();
@@ -21,9 +22,14 @@ export async function* readEvents(body: ReadableStream<Uint8Array>): AsyncGenera
         const event = parseBlock(block);
         if (event) yield event;
       }
-      if (done) return;
+      if (done) {
+        finished = true;
+        return;
+      }
     }
   } finally {
+    // Left early (the reader of the events failed or stopped): the server stops generating.
+    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }

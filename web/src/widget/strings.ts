@@ -25,7 +25,6 @@ export interface Strings {
   talkToPersonMessage: string;
   ticket: (id: number) => string;
   ticketStatus: Record<string, string>;
-  ticketWaiting: string;
   rateLegend: string;
   star: (n: number) => string;
   comment: string;
@@ -34,7 +33,9 @@ export interface Strings {
   switchLanguage: string;
   languageName: string;
   newAgentMessage: string;
+  unread: (n: number) => string;
   answerReady: string;
+  timedOut: string;
 }
 
 const zh: Strings = {
@@ -65,7 +66,6 @@ const zh: Strings = {
     resolved: "已解决",
     closed: "已关闭",
   },
-  ticketWaiting: "人工客服的回复会显示在这里，您可以留在此页面。",
   rateLegend: "请为本次服务打分",
   star: (n) => `${n} 星`,
   comment: "留言（可选）",
@@ -74,7 +74,9 @@ const zh: Strings = {
   switchLanguage: "Switch to English",
   languageName: "EN",
   newAgentMessage: "人工客服发来新消息",
+  unread: (n) => `${n} 条新消息`,
   answerReady: "客服助手回复：",
+  timedOut: "回复时间过长，请重新发送您的问题。",
 };
 
 const en: Strings = {
@@ -105,7 +107,6 @@ const en: Strings = {
     resolved: "Resolved",
     closed: "Closed",
   },
-  ticketWaiting: "A person's reply will appear here; you can stay on this page.",
   rateLegend: "Please rate this conversation",
   star: (n) => (n === 1 ? "1 star" : `${n} stars`),
   comment: "Comment (optional)",
@@ -114,12 +115,19 @@ const en: Strings = {
   switchLanguage: "切换到中文",
   languageName: "中文",
   newAgentMessage: "New message from a support agent",
+  unread: (n) => (n === 1 ? "1 new message" : `${n} new messages`),
   answerReady: "Assistant replied:",
+  timedOut: "The reply is taking too long. Please send your question again.",
 };
 
 export const STRINGS: Record<Lang, Strings> = { zh, en };
 
-/** 'zh' for any Chinese locale (zh, zh-CN, zh-Hant...), else 'en'. */
+/** The language a text is written in, near enough to tell a screen reader which voice. */
+export function langOfText(text: string): Lang {
+  return /[\u3400-\u9fff]/.test(text) ? "zh" : "en";
+}
+
+/** 'zh' for any Chinese locale (zh, zh-CN, zh-Hant...), 'en' for English, else null. */
 export function langOf(locale: string | null | undefined): Lang | null {
   if (!locale) return null;
   const primary = locale.replace("_", "-").split("-")[0].toLowerCase();

@@ -39,6 +39,7 @@ header .close { font-size: 22px; line-height: 1; border-color: transparent; }
   background: #f6f8f7; overscroll-behavior: contain; }
 .msg { display: flex; flex-direction: column; max-width: 86%; margin: 0 0 12px; }
 .msg .who { font-size: 12px; color: var(--muted); margin: 0 4px 2px; }
+.msg .who:empty { display: none; }
 .msg .bubble { padding: 9px 12px; border-radius: 14px; white-space: pre-wrap; word-wrap: break-word;
   overflow-wrap: anywhere; }
 .msg.shopper { margin-left: auto; align-items: flex-end; }
@@ -66,13 +67,17 @@ header .close { font-size: 22px; line-height: 1; border-color: transparent; }
 .rating .stars { clear: both; }
 .stars { position: relative; display: inline-flex; gap: 2px; }
 .stars input { position: absolute; opacity: 0; width: 1px; height: 1px; margin: 0; pointer-events: none; }
-.stars label { font-size: 28px; line-height: 1; color: #c7cfcc; cursor: pointer; padding: 2px; }
+.stars label { font-size: 28px; line-height: 1; color: #7d8b86; cursor: pointer; padding: 2px; }
 .stars label.on { color: #b07d00; }
 .stars input:focus-visible + label { outline: 3px solid #f0b429; outline-offset: 1px; border-radius: 4px; }
 .rating textarea { display: block; width: 100%; margin: 6px 0; padding: 6px 8px; font: inherit;
   border: 1px solid #b9c4c0; border-radius: 8px; resize: vertical; }
 .rating .submit { padding: 6px 14px; border: 0; border-radius: 8px; background: var(--brand); color: #fff; }
 .rating .submit:disabled { opacity: .5; cursor: default; }
+.rating .status { margin: 4px 2px 0; font-size: 14px; }
+.rating .status:empty { display: none; }
+.rating .status.error { color: #8a1c12; }
+.rating .thanks { padding: 8px 10px; border: 1px solid #dde5e2; border-radius: 12px; background: #fff; }
 .quick { display: flex; gap: 6px; padding: 6px 12px 0; background: #fff; border-top: 1px solid #e3e9e7; }
 .quick[hidden] { display: none; }
 form.composer { display: flex; align-items: flex-end; gap: 8px; padding: 8px 12px 12px; background: #fff; }
@@ -81,11 +86,14 @@ textarea.input { flex: 1; min-height: 42px; max-height: 120px; padding: 9px 12px
   color: var(--ink); border: 1px solid #b9c4c0; border-radius: 10px; resize: none; }
 .send { height: 42px; padding: 0 16px; border: 0; border-radius: 10px; background: var(--brand); color: #fff; }
 .send:disabled { opacity: .55; cursor: default; }
-@media (max-width: 480px) {
-  .panel { inset: 0; width: 100%; max-width: none; height: 100%; max-height: none; border-radius: 0; }
+/* Phones, upright or sideways: the chat takes the whole screen, above the keyboard. */
+@media (max-width: 480px), (max-height: 500px) {
+  .panel { inset: 0; width: 100%; max-width: none; height: 100%; height: 100dvh; max-height: none;
+    border-radius: 0; padding-bottom: env(safe-area-inset-bottom); }
+  .kefu.is-open .launcher { display: none; }
   .launcher { right: 12px; bottom: 12px; }
   .msg { max-width: 92%; }
-  textarea.input { font-size: 16px; } /* no zoom-in on iOS */
+  textarea.input, .rating textarea { font-size: 16px; } /* no zoom-in on iOS */
 }
 @media (prefers-reduced-motion: reduce) { .typing::after { animation: none; } }
 `;

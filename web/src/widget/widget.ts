@@ -1,32 +1,42 @@
 // The chat widget: a launcher button and a non-modal chat panel in a shadow root.
 
-import { ApiError, ShopperApi, type AgentMessage, type Done, type RatingPrompt, type Source, type StoredMessage, type TicketState } from "./api";
+import { ApiError, ShopperApi, type AgentMessage, type Done, type RatingPrompt, type StoredMessage, type TicketState } from "./api";
 import { ChatLog } from "./chat-log";
 import { rememberLang, safeStorage, type WidgetConfig } from "./config";
 import { h } from "./dom";
 import { ratingForm } from "./rating";
-import { STRINGS, localeOf, type Lang, type Strings } from "./strings";
+import { STRINGS, langOf, localeOf, type Lang, type Strings } from "./strings";
 import { STYLES } from "./styles";
 
 const SESSION_KEY = "kefu.session";
 const OPEN_KEY = "kefu.open";
-const POLL_MS = 4000;
+const POLL_MS = 4000; // while people have the conversation
+const POLL_MAX_MS = 60_000; // backing off while the server cannot be reached
+const IDLE_MS = 120_000; // a turn that sends nothing for this long is given up
 const MAX_CHARS = 2000;
 const ACTIVE = new Set(["open", "pending"]);
 
 const CHAT_ICON =
   '<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2Zm3 6v2h2V9H7Zm4 0v2h2V9h-2Zm4 0v2h2V9h-2Z"/></svg>';
 
+/** Thrown into a stream that sent nothing for IDLE_MS. */
+class StalledTurn extends Error {}
+
 export class Widget {
   private lang: Lang;
   private sessionId: string | null;
   private readonly api: ShopperApi;
   private readonly seen = new Set<number>(); // agent messages already shown
+  private lastMessageId = 0; // the newest stored message shown; polls ask for later ones
   private ticket: TicketState | null = null;
+  private ticketVersion = 0; // bumped by the stream's ticket events, so an older poll cannot undo one
   private busy = false;
+  private pendingBubble: HTMLLIElement | null = null;
   private unread = 0;
   private pollTimer: number | undefined;
+  private pollDelay = POLL_MS;
 
+  private readonly shadow: ShadowRoot;
   private readonly root: HTMLElement;
   private readonly launcher: HTMLButtonElement;
   private readonly launcherLabel: HTMLSpanElement;
@@ -45,14 +55,15 @@ export class Widget {
   private readonly inputLabel: HTMLLabelElement;
   private readonly input: HTMLTextAreaElement;
   private readonly sendButton: HTMLButtonElement;
+  private welcome: HTMLLIElement | null = null;
 
   constructor(private readonly config: WidgetConfig, host: HTMLElement) {
     this.lang = config.lang;
     this.sessionId = safeStorage("session")?.getItem(SESSION_KEY) ?? null;
     this.api = new ShopperApi(config.base, () => localeOf(this.lang));
 
-    const shadow = host.attachShadow({ mode: "open" });
-    shadow.append(h("style", {}, STYLES));
+    this.shadow = host.attachShadow({ mode: "open" });
+    this.shadow.append(h("style", {}, STYLES));
     this.launcherLabel = h("span", {});
     this.badge = h("span", { class: "badge", hidden: true, "aria-hidden": "true" });
     this.launcher = h("button", { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "kefu-panel" });
@@ -64,9 +75,12 @@ export class Widget {
     this.langButton = h("button", { type: "button", class: "lang" });
     this.closeButton = h("button", { type: "button", class: "close" }, "×");
     this.ticketBar = h("p", { class: "ticket", role: "status", hidden: true });
+    // Not a live region: streamed pieces would each be read out. Finished answers, agents'
+    // replies and errors are announced once, by the announcer below.
     const logList = h("ol", { class: "log", "aria-labelledby": "kefu-title" });
     this.log = new ChatLog(logList, () => this.t, config.base, () => this.lang);
-    this.announcer = h("div", { class: "sr", "aria-live": "polite" });
+    // Outside the panel, so it speaks while the panel is closed too.
+    this.announcer = h("div", { class: "sr", "aria-live": "polite", "aria-atomic": "true" });
     this.personButton = h("button", { type: "button", class: "chip" });
     this.quick = h("div", { class: "quick" }, this.personButton);
     this.inputLabel = h("label", { class: "sr", for: "kefu-input" });
@@ -79,22 +93,23 @@ export class Widget {
       h("header", {}, h("div", { class: "heading" }, this.title, this.subtitle), this.langButton, this.closeButton),
       this.ticketBar,
       logList,
-      this.announcer,
       this.quick,
       this.form,
     );
-    this.root = h("div", { class: "kefu" }, this.launcher, this.panel);
-    shadow.append(this.root);
+    this.root = h("div", { class: "kefu" }, this.launcher, this.panel, this.announcer);
+    this.shadow.append(this.root);
 
     this.launcher.addEventListener("click", () => this.toggle());
     this.closeButton.addEventListener("click", () => this.close());
     this.langButton.addEventListener("click", () => this.setLanguage(this.lang === "zh" ? "en" : "zh"));
     this.personButton.addEventListener("click", () => void this.send(this.t.talkToPersonMessage));
     this.panel.addEventListener("keydown", (event) => {
+      if (composing(event)) return; // Escape or Enter that belongs to a Chinese input method
       if (event.key === "Escape") this.close();
     });
     this.input.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      if (composing(event)) return;
+      if (event.key === "Enter" && !event.shiftKey) {
         event.preventDefault();
         this.form.requestSubmit();
       }
@@ -105,12 +120,13 @@ export class Widget {
       void this.send(this.input.value);
     });
     document.addEventListener("visibilitychange", () => {
-      if (document.visibilityState === "visible" && this.ticket && ACTIVE.has(this.ticket.status)) void this.poll();
+      if (document.visibilityState === "visible" && this.hasActiveTicket()) void this.poll();
     });
 
     this.applyStrings();
     void this.restore().then(() => {
-      if (config.startOpen || safeStorage("session")?.getItem(OPEN_KEY) === "1") this.open();
+      // Reopened on the next page as the shopper left it, without taking the page's focus.
+      if (config.startOpen || safeStorage("session")?.getItem(OPEN_KEY) === "1") this.open({ focus: false });
     });
   }
 
@@ -121,30 +137,38 @@ export class Widget {
   // --- opening, closing, language -------------------------------------------------------
 
   toggle(): void {
-    if (this.panel.hidden) this.open();
+    if (this.panel.hidden) this.open({ focus: true });
     else this.close();
   }
 
-  open(): void {
+  open({ focus }: { focus: boolean }): void {
     this.panel.hidden = false;
+    this.root.classList.add("is-open");
     this.launcher.setAttribute("aria-expanded", "true");
     safeStorage("session")?.setItem(OPEN_KEY, "1");
-    if (!this.log.element.childElementCount) this.log.add("assistant", this.t.welcome);
+    if (!this.log.element.childElementCount) {
+      this.welcome = this.log.add("assistant", this.t.welcome);
+    }
     this.unread = 0;
     this.updateBadge();
     this.log.scroll();
-    this.input.focus();
+    if (focus) this.input.focus();
   }
 
   close(): void {
     if (this.panel.hidden) return;
+    const hadFocus = this.shadow.activeElement !== null;
     this.panel.hidden = true;
+    this.root.classList.remove("is-open");
     this.launcher.setAttribute("aria-expanded", "false");
     safeStorage("session")?.removeItem(OPEN_KEY);
-    this.launcher.focus();
+    if (hadFocus) this.launcher.focus(); // only when the shopper was in the chat
   }
 
-  setLanguage(lang: Lang): void {
+  /** 'zh', 'zh-CN', 'en', 'en-GB'...; anything else is ignored. */
+  setLanguage(locale: string): void {
+    const lang = langOf(locale);
+    if (!lang) return;
     this.lang = lang;
     rememberLang(lang);
     this.applyStrings();
@@ -164,48 +188,53 @@ export class Widget {
     this.inputLabel.textContent = t.inputLabel;
     this.input.placeholder = t.placeholder;
     this.sendButton.textContent = this.busy ? t.sending : t.send;
+    this.log.relabel();
+    if (this.welcome?.isConnected) this.log.setText(this.welcome, t.welcome);
     this.renderTicket();
     this.updateBadge();
   }
 
   // --- a turn ---------------------------------------------------------------------------
 
-  async send(raw: string): Promise<void> {
+  /** Sends one message and shows the streamed answer; false when nothing was sent. */
+  async send(raw: string): Promise<boolean> {
     const message = raw.trim();
-    if (!message || this.busy) return;
+    if (!message || this.busy) return false;
     if (message.length > MAX_CHARS) {
-      this.log.add("error", this.t.tooLong(MAX_CHARS));
-      return;
+      this.fail(this.t.tooLong(MAX_CHARS));
+      return false;
     }
+    const inChat = this.shadow.activeElement !== null;
     this.input.value = "";
     this.fitInput();
     this.setBusy(true);
     this.log.add("shopper", message);
     let bubble = this.log.pending();
+    this.pendingBubble = bubble;
     let text = "";
     let done: Done | null = null;
     let rating: RatingPrompt | null = null;
     const controller = new AbortController();
+    let idle = window.setTimeout(() => controller.abort(new StalledTurn()), IDLE_MS);
     try {
       const events = this.api.chat(
         { message, session_id: this.sessionId, customer_id: this.config.customerId, locale: localeOf(this.lang) },
         controller.signal,
       );
       for await (const { name, data } of events) {
+        window.clearTimeout(idle);
+        idle = window.setTimeout(() => controller.abort(new StalledTurn()), IDLE_MS);
         if (name === "session") {
           this.rememberSession((data as { session_id: string }).session_id);
         } else if (name === "agent_message") {
           // A person's reply the stream had not shown: it belongs before this answer.
-          const reply = data as AgentMessage;
-          if (!this.seen.has(reply.id)) {
-            this.seen.add(reply.id);
-            bubble.before(this.log.add("agent", reply.text));
-          }
+          this.showAgentReply(data as AgentMessage);
         } else if (name === "token") {
           text += (data as { text: string }).text;
           bubble.removeAttribute("aria-busy");
           this.log.setText(bubble, text);
         } else if (name === "ticket") {
+          this.ticketVersion += 1;
           this.setTicket(data as TicketState);
         } else if (name === "rating") {
           rating = data as RatingPrompt;
@@ -214,32 +243,38 @@ export class Widget {
         } else if (name === "error") {
           const failure = data as { message?: string };
           bubble.remove();
-          bubble = this.log.add("error", failure.message || this.t.error);
+          bubble = this.fail(failure.message || this.t.error);
         }
       }
     } catch (error) {
-      bubble.remove();
-      this.log.add("error", this.failureText(error));
+      // A connection lost after the last event leaves the answer as it is.
+      if (!done) {
+        bubble.remove();
+        this.fail(controller.signal.reason instanceof StalledTurn ? this.t.timedOut : this.failureText(error));
+      }
     } finally {
+      window.clearTimeout(idle);
+      this.pendingBubble = null;
       this.setBusy(false);
     }
     if (done) this.finishTurn(bubble, done, rating);
     else if (bubble.isConnected && bubble.classList.contains("assistant")) {
       bubble.remove(); // the stream ended without its last event
-      this.log.add("error", this.t.error);
+      this.fail(this.t.error);
     }
-    this.input.focus();
+    if (inChat && !this.panel.hidden) this.input.focus(); // back to typing, if that is where they were
+    return true;
   }
 
   private finishTurn(bubble: HTMLLIElement, done: Done, rating: RatingPrompt | null): void {
-    const sources: Source[] = done.sources ?? [];
-    this.log.finish(bubble, done.answer, sources);
+    this.log.finish(bubble, done.answer, done.sources ?? [], done.lang);
     this.announce(`${this.t.answerReady} ${done.answer.replace(/\[\d{1,2}\]/g, "")}`);
-    if (done.ticket_id !== null && done.ticket_id !== undefined && (!this.ticket || this.ticket.id !== done.ticket_id)) {
+    if (done.ticket_id !== null && done.ticket_id !== undefined && this.ticket?.id !== done.ticket_id) {
+      this.ticketVersion += 1;
       this.setTicket({ id: done.ticket_id, status: "open" });
     }
     if (done.handoff && !this.hasActiveTicket()) {
-      this.log.offer(bubble, this.t.talkToPerson, () => void this.send(this.t.talkToPersonMessage));
+      this.log.offer(bubble, this.t.talkToPerson, () => this.send(this.t.talkToPersonMessage));
     }
     if (rating) {
       const item = this.log.add("assistant", "");
@@ -250,11 +285,17 @@ export class Widget {
     }
   }
 
+  /** An error line in the conversation, announced. */
+  private fail(text: string): HTMLLIElement {
+    this.announce(text);
+    return this.log.add("error", text);
+  }
+
   private failureText(error: unknown): string {
     if (error instanceof ApiError) {
+      if (error.message) return error.message; // the server's own words, in our language
       if (error.status === 413) return this.t.tooLong(MAX_CHARS);
-      if (error.status === 429 || error.status === 503) return error.message || this.t.busy;
-      if (error.message) return error.message;
+      if (error.status === 429 || error.status === 503) return this.t.busy;
     }
     return this.t.error;
   }
@@ -263,6 +304,7 @@ export class Widget {
     this.busy = busy;
     this.sendButton.disabled = busy;
     this.personButton.disabled = busy;
+    this.log.setOffersEnabled(!busy);
     this.sendButton.textContent = busy ? this.t.sending : this.t.send;
   }
 
@@ -271,13 +313,23 @@ export class Widget {
     this.input.style.height = `${Math.min(this.input.scrollHeight + 2, 120)}px`;
   }
 
+  /** Said once by screen readers; the same words again are said again. */
   private announce(text: string): void {
-    this.announcer.textContent = text;
+    this.announcer.textContent = "";
+    window.setTimeout(() => (this.announcer.textContent = text), 50);
   }
 
   private rememberSession(sessionId: string): void {
     this.sessionId = sessionId;
     safeStorage("session")?.setItem(SESSION_KEY, sessionId);
+  }
+
+  private forgetSession(): void {
+    this.sessionId = null;
+    this.ticket = null;
+    this.lastMessageId = 0;
+    safeStorage("session")?.removeItem(SESSION_KEY);
+    this.renderTicket();
   }
 
   // --- the session after a page change, tickets and the agents' replies -----------------
@@ -288,25 +340,36 @@ export class Widget {
     try {
       const view = await this.api.session(this.sessionId);
       if (!view) {
-        this.sessionId = null;
-        safeStorage("session")?.removeItem(SESSION_KEY);
+        this.forgetSession();
         return;
       }
       for (const stored of view.messages) this.showStored(stored);
       if (view.tickets.length) this.setTicket(view.tickets[0]);
     } catch {
-      // The conversation will still work; only its earlier messages are not shown.
+      // The conversation still works; only its earlier messages are not shown.
     }
   }
 
   private showStored(stored: StoredMessage): void {
+    this.lastMessageId = Math.max(this.lastMessageId, stored.id);
     if (stored.role === "agent") {
-      if (this.seen.has(stored.id)) return;
-      this.seen.add(stored.id);
+      this.showAgentReply({ id: stored.id, text: stored.content, created_at: stored.created_at });
+      return;
     }
     const item = this.log.add(stored.role, "");
     if (stored.role === "assistant") this.log.finish(item, stored.content, stored.sources ?? []);
     else this.log.setText(item, stored.content);
+  }
+
+  /** A person's reply, shown once whichever way it came (stream or poll), before a running turn. */
+  private showAgentReply(reply: AgentMessage): boolean {
+    if (this.seen.has(reply.id)) return false;
+    this.seen.add(reply.id);
+    this.lastMessageId = Math.max(this.lastMessageId, reply.id);
+    const item = this.log.add("agent", reply.text);
+    this.pendingBubble?.previousElementSibling?.before(item); // before the question being answered
+    this.log.scroll();
+    return true;
   }
 
   private hasActiveTicket(): boolean {
@@ -314,15 +377,20 @@ export class Widget {
   }
 
   private setTicket(ticket: TicketState): void {
-    const changed = !this.ticket || this.ticket.id !== ticket.id || this.ticket.status !== ticket.status;
+    const changed = this.ticket?.id !== ticket.id || this.ticket?.status !== ticket.status;
     this.ticket = ticket;
     this.renderTicket();
-    if (changed && ACTIVE.has(ticket.status)) this.schedulePoll();
+    if (changed && ACTIVE.has(ticket.status)) {
+      this.pollDelay = POLL_MS;
+      this.schedulePoll();
+    }
   }
 
   private renderTicket(): void {
     const ticket = this.ticket;
-    this.quick.hidden = this.hasActiveTicket();
+    const active = this.hasActiveTicket();
+    this.quick.hidden = active;
+    if (active) this.log.removeOffers();
     if (!ticket) {
       this.ticketBar.hidden = true;
       return;
@@ -335,30 +403,39 @@ export class Widget {
 
   private schedulePoll(): void {
     window.clearTimeout(this.pollTimer);
-    this.pollTimer = window.setTimeout(() => void this.poll(), POLL_MS);
+    this.pollTimer = window.setTimeout(() => void this.poll(), this.pollDelay);
   }
 
-  /** While a person has the conversation, their replies and the ticket's status are fetched. */
+  /** While people have the conversation, their replies and the ticket's status are fetched. */
   private async poll(): Promise<void> {
     window.clearTimeout(this.pollTimer);
     if (!this.sessionId) return;
+    const version = this.ticketVersion;
     try {
-      const view = await this.api.session(this.sessionId);
-      if (view) {
-        for (const stored of view.messages) {
-          if (stored.role !== "agent" || this.seen.has(stored.id)) continue;
-          this.showStored(stored);
-          this.announce(`${this.t.newAgentMessage}: ${stored.content}`);
-          if (this.panel.hidden) this.unread += 1;
-        }
-        this.updateBadge();
-        if (view.tickets.length) {
-          this.ticket = view.tickets[0];
-          this.renderTicket();
-        }
+      const view = await this.api.session(this.sessionId, this.lastMessageId);
+      if (!view) {
+        this.forgetSession(); // erased, or expired by the shop's retention
+        return;
       }
+      const fresh: string[] = [];
+      for (const stored of view.messages) {
+        if (stored.role === "agent" && this.showAgentReply({ id: stored.id, text: stored.content, created_at: stored.created_at })) {
+          fresh.push(stored.content);
+        }
+        this.lastMessageId = Math.max(this.lastMessageId, stored.id);
+      }
+      if (fresh.length) {
+        this.announce(`${this.t.newAgentMessage}: ${fresh.join(" ")}`);
+        if (this.panel.hidden) this.unread += fresh.length;
+        this.updateBadge();
+      }
+      if (view.tickets.length && version === this.ticketVersion) {
+        this.ticket = view.tickets[0];
+        this.renderTicket();
+      }
+      this.pollDelay = POLL_MS;
     } catch {
-      // Try again at the next tick.
+      this.pollDelay = Math.min(this.pollDelay * 2, POLL_MAX_MS);
     }
     if (this.hasActiveTicket() && document.visibilityState === "visible") this.schedulePoll();
   }
@@ -366,9 +443,11 @@ export class Widget {
   private updateBadge(): void {
     this.badge.hidden = this.unread === 0;
     this.badge.textContent = this.unread ? String(this.unread) : "";
-    this.launcher.setAttribute(
-      "aria-label",
-      this.unread ? `${this.t.open} (${this.unread} ${this.t.newAgentMessage})` : this.t.open,
-    );
+    this.launcher.setAttribute("aria-label", this.unread ? `${this.t.open} (${this.t.unread(this.unread)})` : this.t.open);
   }
+}
+
+/** A key press that an input method (pinyin, zhuyin...) is using to compose characters. */
+function composing(event: KeyboardEvent): boolean {
+  return event.isComposing || event.keyCode === 229;
 }

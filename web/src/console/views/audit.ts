@@ -3,7 +3,7 @@
 
 import { api } from "../api";
 import type { AuditEntry } from "../api";
-import { h, replace } from "../dom";
+import { dataTable, h, replace } from "../dom";
 import { compactJson, formatDateTimeLong } from "../format";
 import { t } from "../strings";
 import type { ViewContext } from "../view";
@@ -53,19 +53,10 @@ export function auditView(root: HTMLElement, ctx: ViewContext): void {
     h(
       "div",
       { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("audit.title") },
-      h(
-        "table",
-        { id: "audit", class: "data-table" },
-        h("caption", { class: "visually-hidden" }, t("audit.title")),
-        h(
-          "thead",
-          null,
-          h(
-            "tr",
-            null,
-            ["audit.col.at", "audit.col.actor", "audit.col.action", "audit.col.subject", "audit.col.detail"].map((key) => h("th", { scope: "col" }, t(key))),
-          ),
-        ),
+      dataTable(
+        "audit",
+        t("audit.title"),
+        ["audit.col.at", "audit.col.actor", "audit.col.action", "audit.col.subject", "audit.col.detail"].map((key) => t(key)),
         tbody,
       ),
     ),

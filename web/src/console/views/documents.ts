@@ -4,7 +4,7 @@
 
 import { api, ApiError, isAbort } from "../api";
 import type { DocumentRow, PersonalData, SearchHit, UploadResult } from "../api";
-import { h, replace } from "../dom";
+import { dataTable, h, replace } from "../dom";
 import { formatBytes, formatDateTime, formatDateTimeLong, formatNumber } from "../format";
 import { announce, clearError } from "../notices";
 import { has, t } from "../strings";
@@ -123,21 +123,10 @@ export function documentsView(root: HTMLElement, ctx: ViewContext): void {
   // List
   const tbody = h("tbody");
   const count = h("p", { class: "count", id: "documents-count" });
-  const table = h(
-    "table",
-    { id: "documents", class: "data-table" },
-    h("caption", { class: "visually-hidden" }, t("docs.caption")),
-    h(
-      "thead",
-      null,
-      h(
-        "tr",
-        null,
-        ["docs.col.filename", "docs.col.title", "docs.col.lang", "docs.col.chunks", "docs.col.version", "docs.col.size", "docs.col.updated", "docs.col.status", "docs.col.personalData", "docs.col.actions"].map(
-          (key) => h("th", { scope: "col" }, t(key)),
-        ),
-      ),
-    ),
+  const table = dataTable(
+    "documents",
+    t("docs.caption"),
+    ["docs.col.filename", "docs.col.title", "docs.col.lang", "docs.col.chunks", "docs.col.version", "docs.col.size", "docs.col.updated", "docs.col.status", "docs.col.personalData", "docs.col.actions"].map((key) => t(key)),
     tbody,
   );
 

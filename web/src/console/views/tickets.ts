@@ -3,7 +3,7 @@
 
 import { api, TICKET_STATUSES } from "../api";
 import type { Priority, Ticket } from "../api";
-import { h, replace } from "../dom";
+import { dataTable, h, replace } from "../dom";
 import { formatDateTime, formatDateTimeLong } from "../format";
 import { announce } from "../notices";
 import { clockElement, nextDue, tickClocks } from "../sla";
@@ -84,29 +84,20 @@ export function ticketsView(root: HTMLElement, ctx: ViewContext): void {
   const updated = h("p", { class: "muted small", id: "tickets-updated" });
   const count = h("p", { class: "count", id: "tickets-count" });
   const tbody = h("tbody");
-  const table = h(
-    "table",
-    { id: "tickets", class: "data-table" },
-    h("caption", { class: "visually-hidden" }, t("tickets.caption")),
-    h(
-      "thead",
-      null,
-      h(
-        "tr",
-        null,
-        [
-          "tickets.col.id",
-          "tickets.col.summary",
-          "tickets.col.category",
-          "tickets.col.priority",
-          "tickets.col.status",
-          "tickets.col.assignee",
-          "tickets.col.created",
-          "tickets.col.firstResponse",
-          "tickets.col.resolution",
-        ].map((key) => h("th", { scope: "col" }, t(key))),
-      ),
-    ),
+  const table = dataTable(
+    "tickets",
+    t("tickets.caption"),
+    [
+      "tickets.col.id",
+      "tickets.col.summary",
+      "tickets.col.category",
+      "tickets.col.priority",
+      "tickets.col.status",
+      "tickets.col.assignee",
+      "tickets.col.created",
+      "tickets.col.firstResponse",
+      "tickets.col.resolution",
+    ].map((key) => t(key)),
     tbody,
   );
 
