@@ -18,7 +18,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from app.main import create_app
 
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    # Kefu's own logging (JSON with request ids) and access log replace uvicorn's.
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None, access_log=False)
     return 0
 
 

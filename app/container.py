@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
@@ -20,6 +20,7 @@ from app.analytics.reports import (
 from app.analytics.store import AnalyticsStore
 from app.core.config import Settings
 from app.core.db import create_db_engine, migrate
+from app.core.ratelimit import MemoryRateLimiter, RateLimiter, create_rate_limiter
 from app.db.models import Role
 from app.services.catalog import SqlDocumentCatalog
 from app.services.chat import ChatService
@@ -63,6 +64,7 @@ class Container:
     analytics: AnalyticsStore | None = None
 
     reports: Reports | None = None
+    rate_limiter: RateLimiter = field(default_factory=MemoryRateLimiter)
 
     def today(self) -> date:
         """Today in the shop's time zone."""
@@ -159,6 +161,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
     """Everything the HTTP service needs, closed again on exit."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     container = build_knowledge(settings)
+    container.rate_limiter = create_rate_limiter(settings.redis_url, settings.redis_prefix)
     if settings.bootstrap_admin_key:
         ensure_api_key(container.engine, settings.bootstrap_admin_key, Role.admin, "bootstrap")
     key = load_vault_key(
@@ -237,6 +240,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await container.rate_limiter.close()
             container.engine.dispose()
 
 

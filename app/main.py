@@ -1,6 +1,5 @@
 """The FastAPI application and its lifespan."""
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,14 +27,13 @@ from app.api.routes import (
 from app.container import build_container
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import BodyLimit, RequestContext
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
-    logging.getLogger("presidio-analyzer").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.log_format)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,13 +61,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         web,
     ):
         app.include_router(module.router)
+    # Each middleware added wraps those added before it: the request context outermost, then
+    # CORS (so that a refusal by the body limit is readable by the shop's page), then the limit.
+    app.add_middleware(
+        BodyLimit,
+        default=settings.max_request_bytes,
+        uploads=settings.max_upload_bytes + 64 * 1024,  # the form around the file
+    )
     # The widget runs on the shop's own pages: their origins may call the API (no cookies).
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "PATCH", "DELETE"],
-        allow_headers=["Authorization", "Content-Type", "Accept-Language"],
+        allow_headers=["Authorization", "Content-Type", "Accept-Language", "X-Request-ID"],
+        expose_headers=["Retry-After", "X-Request-ID"],
         max_age=600,
     )
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR, check_dir=False), name="static")
+    app.add_middleware(RequestContext, hsts=settings.environment == "production")
     return app

@@ -40,25 +40,54 @@ def _windows(sentences: list[str], count: TokenCounter, size: int, overlap: int)
         cost = count(sentence)
         if window and tokens + cost > size:
             yield _join(window)
+            # Carried sentences must leave room for this one: the window stays within size.
+            room = min(overlap, size - cost)
             carried: list[str] = []
             carried_tokens = 0
             for previous in reversed(window):
                 previous_cost = count(previous)
-                if carried_tokens + previous_cost > overlap:
+                if carried_tokens + previous_cost > room:
                     break
                 carried.insert(0, previous)
                 carried_tokens += previous_cost
             window, tokens = carried, carried_tokens
-        if cost > size:  # a single over-long sentence: cut it by characters
-            step = max(1, len(sentence) * size // cost)
-            for start in range(0, len(sentence), step):
-                yield sentence[start : start + step]
+        if cost > size:  # a single over-long sentence: cut it into pieces within the budget
+            yield from _pieces(sentence, count, size)
             window, tokens = [], 0
             continue
         window.append(sentence)
         tokens += cost
     if window:
         yield _join(window)
+
+
+_LAST_SPACE = re.compile(r".*\s", re.DOTALL)
+
+
+def _pieces(sentence: str, count: TokenCounter, size: int) -> Iterator[str]:
+    """Cut a sentence longer than ``size`` tokens into pieces of at most ``size``, at a space
+    when one is in the second half of a piece (Chinese has none: it is cut between characters).
+
+    Tokens are counted, not estimated from the length: a sentence of Chinese characters and
+    then Latin letters has far more tokens in its first half than in its second.
+    """
+    rest = sentence
+    while rest:
+        if count(rest) <= size:
+            yield rest
+            return
+        fits, over = 1, len(rest)  # count(rest[:fits]) <= size < count(rest[:over])
+        while over - fits > 1:
+            middle = (fits + over) // 2
+            if count(rest[:middle]) <= size:
+                fits = middle
+            else:
+                over = middle
+        space = _LAST_SPACE.match(rest, 0, fits + 1)
+        end = space.end() - 1 if space and space.end() - 1 > fits // 2 else fits
+        if piece := rest[:end].strip():
+            yield piece
+        rest = rest[end:].lstrip()
 
 
 def _join(sentences: list[str]) -> str:
@@ -74,7 +103,13 @@ def _section_texts(section: Section, count: TokenCounter, size: int, overlap: in
     if section.atomic:  # an FAQ pair: whole, even when longer than the budget
         return [section.text.strip()] if section.text.strip() else []
     sentences = split_sentences(section.text)
-    return list(_windows(sentences, count, size - count(section.heading), overlap))
+    return list(_windows(sentences, count, text_budget(section.heading, count, size), overlap))
+
+
+def text_budget(heading: str, count: TokenCounter, size: int) -> int:
+    """Tokens left for a chunk's text beside its heading, which is embedded with it. A heading
+    longer than half the size counts as half: its section is not cut into scraps."""
+    return size - min(count(heading), size // 2)
 
 
 def _placed(urls: tuple[str, ...], section: Section, texts: list[str]) -> list[tuple[str, ...]]:

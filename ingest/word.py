@@ -4,10 +4,11 @@ of cells; hyperlinks keep their text, and their URLs go to the section's links."
 import io
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from docx import Document
-from docx.table import Table
+from docx.document import Document as DocxDocument
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 
 from ingest.document import ParsedDocument, Section, clean_url, stem_title, unique_urls
@@ -56,11 +57,21 @@ def _style_names(paragraph: Paragraph) -> Iterator[str]:
         style = style.base_style
 
 
+def _row_cells(row: _Row, table: Table) -> Sequence[_Cell]:
+    """The row's cells, a merged cell at each grid column it covers. Word opens tables whose
+    merges python-docx cannot follow (a vertical merge continued from no row above, a row
+    with fewer cells than the merge above it needs); their cells are read as written."""
+    try:
+        return row.cells
+    except ValueError:
+        return [_Cell(tc, table) for tc in row._tr.tc_lst]
+
+
 def _table_lines(table: Table, links: list[tuple[str, str]]) -> Iterator[str]:
     for row in table.rows:
         cells: list[str] = []
         seen: set[int] = set()
-        for cell in row.cells:
+        for cell in _row_cells(row, table):
             if id(cell._tc) in seen:  # a merged cell repeats across the columns it spans
                 continue
             seen.add(id(cell._tc))
@@ -78,7 +89,11 @@ def _table_lines(table: Table, links: list[tuple[str, str]]) -> Iterator[str]:
 
 def _hyperlinks(paragraph: Paragraph) -> Iterator[tuple[str, str]]:
     for link in paragraph.hyperlinks:
-        if url := clean_url(link.url):
+        try:
+            target = link.url
+        except KeyError:  # a link to a relationship the package lacks: its text stays, no URL
+            continue
+        if url := clean_url(target):
             yield url, re.sub(r"\s+", " ", link.text).strip()
 
 
@@ -86,10 +101,16 @@ def parse_docx(data: bytes, filename: str) -> ParsedDocument:
     _check_package(data, filename)
     try:
         document = Document(io.BytesIO(data))
-        blocks = list(document.iter_inner_content())
         core_title = (document.core_properties.title or "").strip()
+        title, sections = _read_body(document)
     except Exception as exc:  # python-docx and lxml raise many kinds on a damaged package
         raise UnreadableDocument(f"{filename}: the Word document is damaged ({exc})") from exc
+    return ParsedDocument(title=title or core_title or stem_title(filename), sections=sections)
+
+
+def _read_body(document: DocxDocument) -> tuple[str, list[Section]]:
+    """The document's Title paragraph and its sections. Styles, tables and links are read
+    lazily by python-docx, so a damaged part (styles.xml, a table's grid) fails here."""
     title = ""
     sections: list[Section] = []
     heading = ""
@@ -110,7 +131,7 @@ def parse_docx(data: bytes, filename: str) -> ParsedDocument:
         lines.clear()
         links.clear()
 
-    for block in blocks:
+    for block in document.iter_inner_content():
         if isinstance(block, Table):
             lines.extend(_table_lines(block, links))
             continue
@@ -125,4 +146,4 @@ def parse_docx(data: bytes, filename: str) -> ParsedDocument:
             lines.append(text)
         links.extend(_hyperlinks(block))
     flush()
-    return ParsedDocument(title=title or core_title or stem_title(filename), sections=sections)
+    return title, sections

@@ -30,6 +30,10 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "bootstrap_admin_key": ADMIN_KEY,
         "llm_max_answer_tokens": 120,
         "reports_on_schedule": False,  # tests make reports when they mean to
+        # The shared app serves many tests from one address; the limits have tests of their own.
+        "rate_limit_ip": "off",
+        "rate_limit_session": "off",
+        "rate_limit_key": "off",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -115,3 +115,30 @@ def test_serves_and_answers_with_no_network_at_all(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-3000:]
     done = json.loads(result.stdout.strip().splitlines()[-1])
     assert done["answer"] and any(s["document"].startswith("shipping") for s in done["sources"])
+
+
+def test_the_server_logs_one_json_line_per_request_with_its_id(
+    server: tuple[str, dict[str, str]],
+) -> None:
+    base, env = server
+    response = httpx.get(f"{base}/v1/sessions/not-a-session/messages")
+    request_id = response.headers["x-request-id"]
+    log = Path(env["KEFU_DATA_DIR"]) / "serve.log"
+    deadline = time.monotonic() + 10
+    found: list[dict[str, object]] = []
+    while time.monotonic() < deadline and not found:
+        entries = [
+            json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")
+        ]
+        found = [e for e in entries if e.get("request_id") == request_id]
+        time.sleep(0.2)
+    assert found, log.read_text()[-2000:]
+    access = found[-1]
+    assert access["logger"] == "kefu.access" and access["status"] == 404
+    assert access["route"] == "/v1/sessions/{session_id}/messages"
+    assert isinstance(access["duration_ms"], float)
+    # Nothing but JSON: uvicorn's own lines too.
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    assert all(line.startswith("{") for line in lines), [
+        line for line in lines if not line.startswith("{")
+    ][:5]

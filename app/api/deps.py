@@ -1,6 +1,7 @@
 """Dependency aliases for the routes."""
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -9,6 +10,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.container import Container
 from app.core.errors import ApiError
+from app.core.metrics import RATE_LIMITED
+from app.core.ratelimit import Rate, retry_after
 from app.db.models import ApiKey, Role
 from app.services.keys import find_api_key
 
@@ -21,6 +24,34 @@ def get_container(request: Request) -> Container:
 
 
 ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+@lru_cache(maxsize=32)
+def _rate(text: str) -> Rate:
+    return Rate.parse(text)
+
+
+async def enforce_rate(container: Container, scope: str, key: str, rate: str) -> None:
+    """429 with Retry-After once ``key`` has used up ``rate``."""
+    wait = await container.rate_limiter.wait_time(f"{scope}:{key}", _rate(rate))
+    if wait > 0:
+        RATE_LIMITED.labels(scope).inc()
+        seconds = retry_after(wait)
+        error = ApiError(429, "rate_limited", seconds=seconds)
+        error.headers["Retry-After"] = seconds
+        raise error
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def limit_by_ip(request: Request, container: ContainerDep) -> None:
+    """The shopper endpoints' limit per client IP (they need no key)."""
+    await enforce_rate(container, "ip", client_ip(request), container.settings.rate_limit_ip)
+
+
+ShopperRateLimit = Depends(limit_by_ip)
 
 
 def require_role(minimum: Role) -> Callable[..., object]:
@@ -41,6 +72,7 @@ def require_role(minimum: Role) -> Callable[..., object]:
             raise error
         if key.role.rank < minimum.rank:
             raise ApiError(403, "forbidden", role=key.role.value, required=minimum.value)
+        await enforce_rate(container, "key", key.key_hash[:24], container.settings.rate_limit_key)
         return key
 
     return check

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.ratelimit import Rate
 from graphs.chat.context import DEFAULT_PII_POLICY
 from graphs.chat.orders import DEFAULT_ORDER_ID_PATTERN
 from models.bundled import DEFAULT_LLM
@@ -153,12 +154,31 @@ class Settings(BaseSettings):
         2000, ge=1, description="most chunks one document may make (more: 413)"
     )
     bootstrap_admin_key: str = Field("", description="made an admin key at start-up when set")
+    redis_url: str = Field(
+        "",
+        description="redis://host:port/db shared by several workers for rate limits; empty: "
+        "each worker keeps its own",
+    )
+    redis_prefix: str = Field(
+        "kefu:", description="prefix of Kefu's Redis keys (several deployments, one Redis)"
+    )
+    rate_limit_ip: str = Field(
+        "120/minute", description="requests per client IP to the shopper endpoints ('off': none)"
+    )
+    rate_limit_session: str = Field("20/minute", description="chat turns per session")
+    rate_limit_key: str = Field("1200/minute", description="requests per API key")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"],
         description="comma-separated origins (shop sites) whose pages may embed the widget and "
         "call the API from the browser; '*' allows any",
     )
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = Field(
+        "json", description="one JSON object per line (with the request id), or plain text"
+    )
+    max_request_bytes: int = Field(
+        1024 * 1024, ge=1024, description="largest request body but uploads (larger: 413)"
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholders_in_production(self) -> "Settings":
@@ -167,6 +187,12 @@ class Settings(BaseSettings):
         ):
             raise ValueError("KEFU_BOOTSTRAP_ADMIN_KEY is a placeholder; set a real secret")
         return self
+
+    @field_validator("rate_limit_ip", "rate_limit_session", "rate_limit_key")
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        Rate.parse(value)  # raises with the reason
+        return value
 
     @field_validator("webhook_urls", "cors_origins", mode="before")
     @classmethod

@@ -41,6 +41,14 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Thank you for your feedback.",
         "zh": "感谢您的评价。",
     },
+    "rate_limited": {
+        "en": "Too many requests: please wait {seconds} seconds and try again.",
+        "zh": "请求过于频繁，请 {seconds} 秒后再试。",
+    },
+    "request_too_large": {
+        "en": "The request is too large ({length} bytes); the limit is {limit}.",
+        "zh": "请求过大（{length} 字节），上限为 {limit} 字节。",
+    },
     "web_not_built": {
         "en": "The web front end is not built: run 'make install' (or 'npm run build' in web/).",
         "zh": "网页前端尚未构建：请运行 'make install'（或在 web/ 目录中运行 'npm run build'）。",

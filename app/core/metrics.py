@@ -26,3 +26,16 @@ TOOL_CALLS = Counter(
     ["tool", "outcome"],
     registry=REGISTRY,
 )
+RATE_LIMITED = Counter(
+    "kefu_rate_limited", "Requests refused by a rate limit, by scope", ["scope"], registry=REGISTRY
+)
+HTTP_SECONDS = Histogram(
+    "kefu_http_request_seconds",
+    "HTTP request latency by method, route and status class",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+    registry=REGISTRY,
+)
+HTTP_ERRORS = Counter(
+    "kefu_http_server_errors", "Responses with a 5xx status, by route", ["route"], registry=REGISTRY
+)

@@ -1,10 +1,15 @@
 """PDF, Word and FAQ CSV files; image captions and link URLs from HTML and Markdown."""
 
 import io
+import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import docx
 import pytest
+from docx.document import Document as DocxDocument
+from docx.oxml.shared import OxmlElement, qn
 
 from ingest.chunking import chunk_document
 from ingest.errors import (
@@ -94,6 +99,66 @@ def _zip(files: dict[str, bytes]) -> bytes:
 def test_a_damaged_word_file_is_unreadable_with_a_reason(data: bytes, reason: str) -> None:
     with pytest.raises(UnreadableDocument, match=reason):
         parse_document("broken.docx", data)
+
+
+def test_a_word_hyperlink_to_a_missing_relationship_keeps_its_text() -> None:
+    """Found by fuzzing: python-docx raised KeyError('rId99') for the link's URL (a 500)."""
+    document = docx.Document()
+    paragraph = document.add_paragraph("Track your parcel on ")
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("r:id"), "rId99")  # no such relationship in the package
+    run = OxmlElement("w:r")
+    run_text = OxmlElement("w:t")
+    run_text.text = "the tracking page"
+    run.append(run_text)
+    link.append(run)
+    paragraph._p.append(link)
+    parsed = parse_document("links.docx", _saved(document))
+    assert parsed.sections[0].text == "Track your parcel on the tracking page"
+    assert parsed.sections[0].links == ()
+
+
+def test_a_word_table_with_a_vertical_merge_from_no_row_above_is_read() -> None:
+    """Found by fuzzing: a merge continued in the first row made python-docx raise ValueError
+    ('no tr above topmost tr'); Word opens such tables, and their cells are read as written."""
+    document = docx.Document()
+    table = document.add_table(rows=2, cols=2)
+    for row, (region, fee) in enumerate([("地区", "运费"), ("北京", "¥10")]):
+        table.cell(row, 0).text = region
+        table.cell(row, 1).text = fee
+    table.rows[0].cells[0]._tc.get_or_add_tcPr().append(OxmlElement("w:vMerge"))
+    parsed = parse_document("fees.docx", _saved(document))
+    assert parsed.text == "地区 | 运费\n北京 | ¥10"
+
+
+def test_a_word_file_whose_styles_part_is_not_declared_is_unreadable() -> None:
+    """Found by fuzzing: without the content type of styles.xml, reading a paragraph's style
+    raised AttributeError (a 500) after the package had opened."""
+
+    def drop_styles(content_types: bytes) -> bytes:
+        return re.sub(rb'<Override PartName="/word/styles.xml"[^>]*/>', b"", content_types)
+
+    data = _rezip(shipping_docx(), "[Content_Types].xml", drop_styles)
+    with pytest.raises(UnreadableDocument, match="damaged"):
+        parse_document("shipping.docx", data)
+
+
+def _saved(document: DocxDocument) -> bytes:
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def _rezip(package: bytes, member: str, change: Callable[[bytes], bytes]) -> bytes:
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(package)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            target.writestr(info.filename, change(content) if info.filename == member else content)
+    return out.getvalue()
 
 
 FAQ_EN = (

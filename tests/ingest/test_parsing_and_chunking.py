@@ -3,6 +3,7 @@
 import pytest
 
 from ingest.chunking import chunk_document, split_sentences
+from ingest.document import ParsedDocument, Section
 from ingest.errors import UnreadableDocument, UnsupportedFileType
 from ingest.parsers import parse_document
 from models.llm import estimate_tokens
@@ -89,3 +90,35 @@ def test_chunks_respect_the_token_budget_in_both_languages() -> None:
         )[0].lang
         == "zh"
     )
+
+
+def test_an_over_long_sentence_of_chinese_then_latin_is_cut_within_the_budget() -> None:
+    """Found by fuzzing: the sentence was cut at even lengths, so its first piece (Chinese, a
+    token a character) had 399 tokens for a budget of 219."""
+    text = "这款台灯的说明" * 50 + " " + " ".join(["model-A1"] * 150)
+    parsed = ParsedDocument("T", [Section("", text)])
+    chunks = chunk_document(parsed, estimate_tokens, size=220, overlap=30)
+    assert all(estimate_tokens(c.text) <= 219 for c in chunks)
+    assert "".join(c.text for c in chunks).replace(" ", "") == text.replace(" ", "")
+    assert all(c.text.endswith("model-A1") for c in chunks[2:])  # cut at a space, not a word
+
+
+def test_the_overlap_carried_into_a_window_leaves_room_for_its_next_sentence() -> None:
+    """Found by fuzzing: a 20-token sentence carried as overlap before a 210-token one made a
+    230-token chunk."""
+    first = "Returns are free for members within thirty days of delivery, see the form."
+    second = "会员" * 104 + "。"
+    parsed = ParsedDocument("T", [Section("", f"{first} {second}")])
+    chunks = chunk_document(parsed, estimate_tokens, size=220, overlap=30)
+    assert [c.text for c in chunks] == [first, second]
+
+
+def test_a_heading_longer_than_the_budget_does_not_cut_its_section_into_characters() -> None:
+    """Found by fuzzing: a 301-token heading left a negative budget, and each character of
+    the section became a chunk of its own (640 chunks)."""
+    heading = "关于退换货的详细说明" * 30
+    markdown = f"## {heading}\n\n" + "商品签收后三十天内可以申请退货。" * 40
+    parsed = parse_document("long.md", markdown.encode())
+    chunks = chunk_document(parsed, estimate_tokens, size=220, overlap=30)
+    assert len(chunks) == 8
+    assert all(c.text.endswith("。") and estimate_tokens(c.text) <= 110 for c in chunks)

@@ -10,11 +10,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, field_validator
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from app.api.deps import ContainerDep
+from app.api.deps import ContainerDep, ShopperRateLimit, enforce_rate
+from app.container import Container
 from app.core.errors import ApiError
 from app.services.chat import ChatService, TurnRequest
 
-router = APIRouter(prefix="/v1", tags=["chat"])
+router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[ShopperRateLimit])
 
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -33,12 +34,17 @@ class ChatRequest(BaseModel):
         return value
 
 
-def _turn_request(body: ChatRequest, limit: int) -> TurnRequest:
+async def _turn_request(body: ChatRequest, container: Container) -> TurnRequest:
     text = body.message.strip()
+    limit = container.settings.max_message_chars
     if not text:
         raise ApiError(422, "empty_message")
     if len(text) > limit:
         raise ApiError(413, "message_too_long", length=len(text), limit=limit)
+    if body.session_id:  # a new session has no turns yet: the IP's limit holds it
+        await enforce_rate(
+            container, "session", body.session_id, container.settings.rate_limit_session
+        )
     return TurnRequest(text, body.session_id, body.customer_id, body.locale)
 
 
@@ -56,7 +62,7 @@ async def chat_stream(
     body: ChatBody, container: ContainerDep, request: Request
 ) -> EventSourceResponse:
     """Events: session, intent, token..., sources, done (or error)."""
-    turn = _turn_request(body, container.settings.max_message_chars)
+    turn = await _turn_request(body, container)
     chat = _chat(container)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
@@ -71,7 +77,7 @@ async def chat_stream(
 @router.post("/chat")
 async def chat_once(body: ChatBody, container: ContainerDep) -> JSONResponse:
     """The same turn as /chat/stream, answered with the ``done`` payload."""
-    turn = _turn_request(body, container.settings.max_message_chars)
+    turn = await _turn_request(body, container)
     last: dict[str, Any] = {}
     async for event in _chat(container).run_turn(turn):
         if event.event == "done":

@@ -8,14 +8,14 @@ from pydantic import Field as PydanticField
 from starlette.concurrency import run_in_threadpool
 
 from app.analytics.store import COMMENT_MAX_CHARS
-from app.api.deps import ContainerDep
+from app.api.deps import ContainerDep, ShopperRateLimit
 from app.api.routes.chat import SESSION_ID
 from app.core.errors import ApiError
 from app.core.i18n import message
 from app.services.transcripts import TranscriptStore
 from models.language import detect_language, normalise_locale
 
-router = APIRouter(prefix="/v1/sessions", tags=["sessions"])
+router = APIRouter(prefix="/v1/sessions", tags=["sessions"], dependencies=[ShopperRateLimit])
 
 
 @router.get("/{session_id}/messages")

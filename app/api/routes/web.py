@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import ContainerDep
+from app.api.deps import ContainerDep, ShopperRateLimit
 from app.core.errors import ApiError
 from app.core.i18n import language_from_header, message
 from models.language import Language, normalise_locale
@@ -60,7 +60,7 @@ def _page_language(request: Request, lang: str | None) -> Language:
     )
 
 
-@router.get("/sources/{chunk_id}")
+@router.get("/sources/{chunk_id}", dependencies=[ShopperRateLimit])
 async def cited_passage(
     chunk_id: str,
     request: Request,
