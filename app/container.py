@@ -27,6 +27,7 @@ from app.services.chat import ChatService
 from app.services.keys import ensure_api_key
 from app.services.orders import create_order_lookup
 from app.services.retention import purge_periodically
+from app.services.session_locks import create_session_locks
 from app.services.tickets import SlaPolicy, TicketDeskAdapter, TicketService
 from app.services.transcripts import TranscriptStore
 from app.services.vault import PseudonymVault, load_vault_key
@@ -214,8 +215,9 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
     async with open_checkpointer(settings.resolved_checkpoint_url) as checkpointer:
         container.checkpointer = checkpointer
         graph = build_chat_graph(checkpointer)
+        locks = create_session_locks(settings.redis_url, settings.redis_prefix)
         container.chat = ChatService(
-            graph, services, TranscriptStore(container.engine), container.analytics
+            graph, services, TranscriptStore(container.engine), container.analytics, locks
         )
         logger.info(
             "Kefu ready: llm=%s embedder=%s", container.llm.name, container.store.embedder.name
@@ -241,6 +243,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await container.rate_limiter.close()
+            await locks.close()
             container.engine.dispose()
 
 

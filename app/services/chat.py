@@ -5,8 +5,8 @@ import asyncio
 import logging
 import time
 import uuid
-import weakref
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -19,6 +19,7 @@ from app.analytics.model import Outcome
 from app.analytics.store import AnalyticsStore
 from app.core.i18n import message
 from app.core.metrics import CHAT_TURNS, FIRST_TOKEN_SECONDS, TOOL_CALLS, TURN_SECONDS
+from app.services.session_locks import LocalSessionLocks, SessionLocks
 from app.services.transcripts import TranscriptStore
 from graphs.chat.context import ChatServices, TurnContext
 from models.language import Language, detect_language, normalise_locale
@@ -93,21 +94,17 @@ class ChatService:
         services: ChatServices,
         transcripts: TranscriptStore,
         analytics: AnalyticsStore | None = None,
+        locks: SessionLocks | None = None,
     ) -> None:
         self._graph = graph
         self._services = services
         self._transcripts = transcripts
         self._analytics = analytics
         # One turn at a time per session, so turns never interleave in its checkpoints.
-        self._session_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks: SessionLocks = locks or LocalSessionLocks()
 
-    def _lock(self, session_id: str) -> asyncio.Lock:
-        lock = self._session_locks.get(session_id)
-        if lock is None:
-            lock = self._session_locks[session_id] = asyncio.Lock()
-        return lock
+    def _lock(self, session_id: str) -> AbstractAsyncContextManager[None]:
+        return self._locks.hold(session_id)
 
     async def seed_history(self, session_id: str, history: list[tuple[str, str]]) -> None:
         """Put earlier (role, text) exchanges into a session's memory, redacted, as if they had
