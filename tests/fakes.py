@@ -196,3 +196,14 @@ class FakeVault:
         token = f"[{entity}:{len(self.originals):010d}]"
         self.originals[token] = value
         return token
+
+
+class SharedWords:
+    """Relevance as the share of the question's words a text contains."""
+
+    def coverage(self, query: str, text: str) -> float:
+        wanted = set(query.lower().split())
+        return len(wanted & set(text.lower().replace(".", "").split())) / len(wanted)
+
+    def similarity(self, query: str, texts: Sequence[str]) -> list[float]:
+        return [self.coverage(query, text) for text in texts]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from graphs.chat.injection import addresses_the_assistant
 from ingest.chunking import split_sentences
 
 
@@ -127,6 +128,8 @@ def select_evidence(
     for index, passage in enumerate(passages):
         context = _context(passage)
         for position, sentence in enumerate(answer_units(str(passage.get("text", "")))):
+            if addresses_the_assistant(sentence):
+                continue  # instructions planted in a document are data, never an answer
             candidates.append((index, position, sentence, f"{context}: {sentence}"))
     if not candidates:
         return Evidence([], 0.0, 0.0, 0.0)

@@ -1,11 +1,10 @@
 """Number checks, citations, sentence release and evidence selection."""
 
-from collections.abc import Sequence
-
 import pytest
 
 from graphs.chat.evidence import select_evidence
 from graphs.chat.grounding import numbers, sentence_end
+from tests.fakes import SharedWords
 
 
 def test_numbers_ignore_citations_and_join_digit_groups() -> None:
@@ -26,17 +25,6 @@ def test_numbers_ignore_citations_and_join_digit_groups() -> None:
 )
 def test_sentence_end(text: str, end: int | None) -> None:
     assert sentence_end(text) == end
-
-
-class SharedWords:
-    """Relevance as the share of the question's words a text contains."""
-
-    def coverage(self, query: str, text: str) -> float:
-        wanted = set(query.lower().split())
-        return len(wanted & set(text.lower().replace(".", "").split())) / len(wanted)
-
-    def similarity(self, query: str, texts: Sequence[str]) -> list[float]:
-        return [self.coverage(query, text) for text in texts]
 
 
 def test_evidence_keeps_the_sentences_that_answer() -> None:
