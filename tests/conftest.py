@@ -1,6 +1,7 @@
 """Shared fixtures: real models loaded once per session, fresh data folders per test file."""
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -9,6 +10,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
 
@@ -60,14 +62,34 @@ def redactor() -> Redactor:
     return Redactor()
 
 
-@pytest.fixture(scope="session")
-def api_app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
-    return create_app(make_settings(tmp_path_factory.mktemp("api-data")))
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def api_app(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FastAPI]:
+    """The app on the embedded stack, and again with every table and checkpoint in a fresh
+    PostgreSQL database: each API test runs on both."""
+    data_dir = tmp_path_factory.mktemp(f"api-data-{request.param}")
+    if request.param == "sqlite":
+        yield create_app(make_settings(data_dir))
+        return
+    name = f"kefu_api_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = f"{POSTGRES_SERVER}/{name}"
+    yield create_app(make_settings(data_dir, database_url=url, checkpoint_url=url))
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
 async def api(api_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """The real app (real LLM, embedder, Chroma, SQLite) with the demo KB, over ASGI."""
+    """The real app (real LLM, embedder, Chroma, SQLite or PostgreSQL) with the demo KB, over
+    ASGI."""
     async with api_app.router.lifespan_context(api_app):
         container = api_app.state.container
         container.pipeline.ingest_paths([DEMO_KB])

@@ -83,7 +83,7 @@ class SessionMessage(SQLModel, table=True):
     content: str
     intent: str | None = Field(default=None, max_length=64)
     sources: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON))
-    prompt_version: str | None = Field(default=None, max_length=64)
+    prompt_version: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow, index=True)
 
 

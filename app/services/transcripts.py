@@ -46,7 +46,7 @@ class TranscriptStore:
                     content=answer,
                     intent=intent,
                     sources=sources,
-                    prompt_version=prompt_version,
+                    prompt_version=prompt_version[:255] if prompt_version else None,
                 )
             )
             session.commit()

@@ -453,7 +453,8 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
         released.append(tail)
         runtime.stream_writer({"token": tail})
     answer = "".join(released).strip()
-    reply = _reply(answer, prompt_version="+".join(versions), handoff=offer)
+    # Each prompt once, however many sentences it translated.
+    reply = _reply(answer, prompt_version="+".join(dict.fromkeys(versions)), handoff=offer)
     # A loose answer is no sure help: with the question before it unanswered, it makes two.
     return {**reply, "passages": passages, "misses": misses if offer else 0}
 

@@ -1,10 +1,12 @@
 """The leak test: chats seeded with personal data, then every store searched for the raw
 values (database, checkpoints, Chroma, the vault, logs, files under the data folder)."""
 
+import json
 import logging
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 from fastapi import FastAPI
 
@@ -23,6 +25,29 @@ MESSAGES = [
     f"地址上海市浦东新区{SEEDED['ADDRESS']}，登录IP是{SEEDED['IP']}，订单LM20261002到哪了",
     f"Please call {SEEDED['PHONE']} or mail {SEEDED['EMAIL']} about my refund",
 ]
+
+
+def _postgres_values(url: str) -> list[tuple[str, bytes]]:
+    """Every value of every table (LangGraph's checkpoint blobs included), as bytes."""
+    found: list[tuple[str, bytes]] = []
+    with psycopg.connect(url) as connection:
+        tables = [
+            row[0]
+            for row in connection.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+            )
+        ]
+        assert "checkpoints" in tables and "session_messages" in tables
+        for table in tables:
+            for row in connection.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    if isinstance(value, bytes | memoryview):
+                        found.append((table, bytes(value)))
+                    elif value is not None:
+                        found.append(
+                            (table, json.dumps(value, default=str, ensure_ascii=False).encode())
+                        )
+    return found
 
 
 def _files(root: Path) -> list[Path]:
@@ -57,9 +82,14 @@ async def test_no_raw_personal_data_in_any_store(
     container.engine.dispose()  # SQLite writes everything back from its WAL on close
     data_dir = container.settings.data_dir
     stored = _files(data_dir)
-    assert any(p.name == "checkpoints.db" for p in stored) and any(
-        "chroma" in str(p) for p in stored
-    )
+    assert any("chroma" in str(p) for p in stored)
+    database_url = container.settings.database_url
+    if database_url.startswith("postgresql"):  # tables and checkpoints are in PostgreSQL
+        for table, value in _postgres_values(database_url):
+            for entity, raw in SEEDED.items():
+                assert raw.encode() not in value, f"{entity} found in table {table}"
+    else:
+        assert any(p.name == "checkpoints.db" for p in stored)
     for path in stored:
         content = path.read_bytes()
         for entity, value in SEEDED.items():
