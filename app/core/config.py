@@ -163,7 +163,7 @@ class Settings(BaseSettings):
         "kefu:", description="prefix of Kefu's Redis keys (several deployments, one Redis)"
     )
     rate_limit_ip: str = Field(
-        "120/minute", description="requests per client IP to the shopper endpoints ('off': none)"
+        "300/minute", description="requests per client IP to the shopper endpoints ('off': none)"
     )
     rate_limit_session: str = Field("20/minute", description="chat turns per session")
     rate_limit_key: str = Field("1200/minute", description="requests per API key")
