@@ -94,6 +94,35 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace) -> int:
+    from app.core.config import get_settings
+    from app.services.backup import BackupError, create_backup, default_archive_name
+
+    out = args.out if args.out is not None else Path(default_archive_name())
+    try:
+        result = create_backup(get_settings(), out)
+    except BackupError as exc:
+        print(f"kefu backup: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print("\n".join(result.lines()))
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from app.core.config import get_settings
+    from app.services.backup import BackupError, restore_backup
+
+    try:
+        result = restore_backup(get_settings(), args.archive, force=args.force)
+    except BackupError as exc:
+        print(f"kefu restore: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print("\n".join(result.lines()))
+    for warning in result.warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    return 0
+
+
 def _eval_intents(args: argparse.Namespace) -> int:
     from evals.run import run_intents
 
@@ -144,6 +173,29 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=["zh", "en"], default=None)
     report.add_argument("--out", type=Path, default=None, metavar="FILE")
     report.set_defaults(handler=_report)
+
+    backup = commands.add_parser(
+        "backup", help="write a snapshot of the database, checkpoints, knowledge base and vault"
+    )
+    backup.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the .tar.gz to write (default: kefu-backup-<UTC time>.tar.gz in this folder)",
+    )
+    backup.set_defaults(handler=_backup)
+
+    restore = commands.add_parser(
+        "restore", help="put a snapshot from kefu backup back (stop the server first)"
+    )
+    restore.add_argument("archive", type=Path, metavar="FILE")
+    restore.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the data that is there (the replaced data folder is kept beside it)",
+    )
+    restore.set_defaults(handler=_restore)
 
     evaluate = commands.add_parser("eval", help="offline evaluations")
     eval_commands = evaluate.add_subparsers(dest="eval_command", required=True)
