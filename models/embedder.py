@@ -72,7 +72,10 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         vectors = self._model.encode(
-            list(texts), batch_size=self._batch_size, normalize_embeddings=True
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,  # a progress bar per question is no log line
         )
         return _normalise(vectors)
 

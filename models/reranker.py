@@ -20,7 +20,9 @@ class CrossEncoderReranker:
     def score(self, query: str, texts: Sequence[str]) -> list[float]:
         if not texts:
             return []
-        scores = self._model.predict([(query, text) for text in texts], batch_size=self._batch_size)
+        scores = self._model.predict(
+            [(query, text) for text in texts], batch_size=self._batch_size, show_progress_bar=False
+        )
         return [float(s) for s in scores]
 
 
