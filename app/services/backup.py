@@ -43,6 +43,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from app.core.config import Settings
 from app.core.db import MIGRATIONS_DIR, create_db_engine, migrate
 from ingest.store import collection_name, create_chroma_client
+from models.assemble import sha256_of
 
 ARCHIVE_FORMAT = 1
 MANIFEST = "manifest.json"
@@ -715,18 +716,10 @@ def hash_files(stage: Path) -> list[dict[str, Any]]:
         {
             "path": path.relative_to(stage).as_posix(),
             "size": path.stat().st_size,
-            "sha256": file_sha256(path),
+            "sha256": sha256_of(path),
         }
         for path in sorted(p for p in stage.rglob("*") if p.is_file())
     ]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(COPY_BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_archive(stage: Path, manifest: Manifest, out: Path) -> None:

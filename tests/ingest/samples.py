@@ -1,6 +1,8 @@
 """Real PDF and Word files, made at test time (reportlab, python-docx): no binary fixtures."""
 
 import io
+import zipfile
+from collections.abc import Callable
 
 import docx
 from docx.opc.constants import RELATIONSHIP_TYPE
@@ -101,4 +103,18 @@ def shipping_docx() -> bytes:
     document.add_paragraph("满99元包邮。")
     out = io.BytesIO()
     document.save(out)
+    return out.getvalue()
+
+
+def rezip(package: bytes, changes: dict[str, Callable[[bytes], bytes]]) -> bytes:
+    """A zip package (.docx) with some members changed."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(package)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            change = changes.get(info.filename)
+            target.writestr(info.filename, change(content) if change else content)
     return out.getvalue()

@@ -3,7 +3,6 @@
 import io
 import re
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 
 import docx
@@ -21,7 +20,7 @@ from ingest.errors import (
 from ingest.parsers import parse_document
 from ingest.pipeline import expand_paths
 from models.llm import estimate_tokens
-from tests.ingest.samples import locked_pdf, returns_pdf, scanned_pdf, shipping_docx
+from tests.ingest.samples import locked_pdf, returns_pdf, rezip, scanned_pdf, shipping_docx
 
 
 def test_pdf_pages_give_title_headings_and_unwrapped_text_in_both_languages() -> None:
@@ -138,7 +137,7 @@ def test_a_word_file_whose_styles_part_is_not_declared_is_unreadable() -> None:
     def drop_styles(content_types: bytes) -> bytes:
         return re.sub(rb'<Override PartName="/word/styles.xml"[^>]*/>', b"", content_types)
 
-    data = _rezip(shipping_docx(), "[Content_Types].xml", drop_styles)
+    data = rezip(shipping_docx(), {"[Content_Types].xml": drop_styles})
     with pytest.raises(UnreadableDocument, match="damaged"):
         parse_document("shipping.docx", data)
 
@@ -146,18 +145,6 @@ def test_a_word_file_whose_styles_part_is_not_declared_is_unreadable() -> None:
 def _saved(document: DocxDocument) -> bytes:
     out = io.BytesIO()
     document.save(out)
-    return out.getvalue()
-
-
-def _rezip(package: bytes, member: str, change: Callable[[bytes], bytes]) -> bytes:
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(package)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info.filename)
-            target.writestr(info.filename, change(content) if info.filename == member else content)
     return out.getvalue()
 
 

@@ -5,7 +5,6 @@ keeps to its token budget and gives the same chunks every time."""
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,7 @@ from ingest.pipeline import DocumentRecord, IngestPipeline
 from ingest.store import StoredChunk
 from models.embedder import Vectors
 from models.llm import estimate_tokens
-from tests.ingest.samples import locked_pdf, returns_pdf, scanned_pdf, shipping_docx
+from tests.ingest.samples import locked_pdf, returns_pdf, rezip, scanned_pdf, shipping_docx
 
 # schemathesis' pytest plugin blanks Hypothesis' report of a failing example (to save time in
 # its own runs); these tests need it to say which input failed.
@@ -215,19 +214,6 @@ def damaged(data: bytes, damage: list[Damage]) -> bytes:
     for step in damage:
         data = step.apply(data)
     return data
-
-
-def rezip(package: bytes, changes: dict[str, Callable[[bytes], bytes]]) -> bytes:
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(package)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            content = source.read(info.filename)
-            change = changes.get(info.filename)
-            target.writestr(info.filename, change(content) if change else content)
-    return out.getvalue()
 
 
 # --- Word documents of any shape ----------------------------------------------------------------
