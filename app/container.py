@@ -25,6 +25,7 @@ from app.db.models import Role
 from app.services.catalog import SqlDocumentCatalog
 from app.services.chat import ChatService
 from app.services.keys import ensure_api_key
+from app.services.metered_llm import MeteredChatModel
 from app.services.orders import create_order_lookup
 from app.services.retention import purge_periodically
 from app.services.session_locks import create_session_locks
@@ -104,11 +105,12 @@ def build_knowledge(settings: Settings) -> Container:
     """Database and knowledge store: all that ingestion and key management need."""
     engine = create_db_engine(settings.resolved_database_url)
     migrate(engine)
+    catalog = SqlDocumentCatalog(engine)
     store = KnowledgeStore(
         create_chroma_client(settings.chroma, settings.chroma_path),
         create_embedder(settings.embedder),
+        live_versions=catalog.live_versions,
     )
-    catalog = SqlDocumentCatalog(engine)
     tickets = TicketService(
         engine,
         SlaPolicy(settings.sla_first_response_minutes, settings.sla_resolution_minutes),
@@ -172,12 +174,14 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
     )
     container.vault = PseudonymVault(container.engine, key)
     container.analytics = AnalyticsStore(container.engine, key)
-    container.llm = create_chat_model(
-        settings.llm,
-        model_name=settings.llm_model_name,
-        context_tokens=settings.llm_context_tokens,
-        threads=settings.llm_threads,
-        timeout=settings.llm_timeout_seconds,
+    container.llm = MeteredChatModel(
+        create_chat_model(
+            settings.llm,
+            model_name=settings.llm_model_name,
+            context_tokens=settings.llm_context_tokens,
+            threads=settings.llm_threads,
+            timeout=settings.llm_timeout_seconds,
+        )
     )
     embedder = container.store.embedder
     retriever = container.retriever = HybridRetriever(

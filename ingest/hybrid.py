@@ -34,8 +34,9 @@ def lexical_text(title: str, heading: str, text: str) -> str:
 class HybridRetriever:
     """Searches the knowledge store by meaning and by words; one per process.
 
-    The BM25 index is built from the store's chunks and rebuilt when this process writes to the
-    store, when the chunk count changes, or after ``refresh_seconds`` (another worker may have
+    The BM25 index is built from the store's visible chunks and rebuilt when this process writes
+    to the store, when the chunk count or the catalog's versions change, or after
+    ``refresh_seconds`` (another worker may have
     edited a document without changing the count).
     """
 
@@ -53,11 +54,17 @@ class HybridRetriever:
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._index: BM25Index | None = None
-        self._signature: tuple[int, int] = (-1, -1)
+        self._signature: tuple[int, int, int] = (-1, -1, 0)
         self._built_at = 0.0
 
     def index(self) -> BM25Index:
-        signature = (self.store.generation, self.store.count())
+        live = self.store.live()
+        # A version committed by another worker changes the catalog, not always the count.
+        signature = (
+            self.store.generation,
+            self.store.count(),
+            hash(frozenset(live.items())) if live is not None else 0,
+        )
         with self._lock:
             stale = time.monotonic() - self._built_at > self.refresh_seconds
             if self._index is None or signature != self._signature or stale:

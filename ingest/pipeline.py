@@ -2,16 +2,21 @@
 
 Idempotent by content hash. A document is known by its file name: uploading the same name again
 is a new version of it (its ``version`` counts the contents it has had). Only the chunks that
-changed are embedded and written, and stale chunks are removed only after the new ones are
-stored, so a failure (a damaged file, too many chunks, the embedder down) leaves the earlier
-version whole and searchable.
+changed are embedded and written.
+
+The catalog record is the commit point. A new version's chunks are written first, marked with
+a span of versions that the catalog does not yet name, so searches skip them; chunks that stay
+have their span widened; then the catalog record names the new version and only then are the
+chunks it left out deleted. A failure or a kill -9 at any step (a damaged file, the embedder
+down, the machine gone) leaves the earlier version whole and searchable, or a new document
+unseen, and the next upload of the file clears what the interrupted one left.
 """
 
 import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
@@ -67,6 +72,17 @@ class DocumentCatalog(Protocol):
 
     def save(self, record: DocumentRecord) -> None: ...
 
+    def delete(self, document_id: str) -> None: ...
+
+
+DOCUMENT_IDS = uuid.UUID("6b1d6c0e-6f0a-4a43-9a51-3f6f1c1d0b7e")
+
+
+def document_id_for(filename: str) -> str:
+    """A new document's id, from its file name: an upload interrupted before its record was
+    saved is found again, and cleared, by the next upload of the same file."""
+    return uuid.uuid5(DOCUMENT_IDS, filename).hex
+
 
 @dataclass(frozen=True)
 class IngestResult:
@@ -102,7 +118,7 @@ class IngestPipeline:
         if (
             existing is not None
             and existing.content_hash == content_hash
-            and len(self.store.chunk_ids(existing.id)) == existing.chunks
+            and self._stored_whole(existing)
         ):
             return IngestResult(
                 existing.id,
@@ -124,7 +140,11 @@ class IngestPipeline:
                 f"{filename} makes {len(drafts)} chunks; the limit is {self.max_chunks} chunks "
                 "per document (KEFU_MAX_DOCUMENT_CHUNKS): split it into smaller documents"
             )
-        document_id = existing.id if existing else uuid.uuid4().hex
+        document_id = existing.id if existing else document_id_for(filename)
+        # A new content is a new version; re-storing the same content (lost chunks) is not.
+        version = (
+            1 if existing is None else existing.version + (existing.content_hash != content_hash)
+        )
         seen: dict[str, int] = {}
         chunks = []
         for draft in drafts:
@@ -146,17 +166,20 @@ class IngestPipeline:
                     images=draft.images,
                 )
             )
-        old_ids = self.store.chunk_ids(document_id)
-        new_chunks = [c for c in chunks if c.id not in old_ids]
+        stored = self.store.chunk_versions(document_id)
+        # A chunk that stays keeps the versions it had and gains this one; a new chunk has
+        # only this one, which searches do not see until the catalog names it.
+        chunks = [
+            replace(c, first_version=min(stored[c.id][0], version), last_version=version)
+            if c.id in stored
+            else replace(c, first_version=version, last_version=version)
+            for c in chunks
+        ]
+        new_chunks = [c for c in chunks if c.id not in stored]
         vectors = self.store.embedder.embed([embedding_text(c) for c in new_chunks])
         self.store.add(new_chunks, vectors)
-        self.store.update_metadata([c for c in chunks if c.id in old_ids])
-        self.store.delete(sorted(old_ids - {c.id for c in chunks}))
+        self.store.update_metadata([c for c in chunks if c.id in stored])
         personal_data = scan_document(self.scanner, parsed) if self.scanner else {}
-        # A new content is a new version; re-storing the same content (lost chunks) is not.
-        version = (
-            1 if existing is None else existing.version + (existing.content_hash != content_hash)
-        )
         self.catalog.save(
             DocumentRecord(
                 id=document_id,
@@ -171,6 +194,10 @@ class IngestPipeline:
                 version=version,
             )
         )
+        self.store.documents_changed()
+        # Committed: the chunks the new version left out (and any an interrupted upload left)
+        # are no longer seen, and go.
+        self.store.delete(sorted(set(stored) - {c.id for c in chunks}))
         return IngestResult(
             document_id,
             filename,
@@ -180,6 +207,20 @@ class IngestPipeline:
             personal_data,
             version,
         )
+
+    def _stored_whole(self, record: DocumentRecord) -> bool:
+        """Whether the store holds exactly the record's version: its chunks and nothing left
+        by an interrupted upload."""
+        spans = self.store.chunk_versions(record.id).values()
+        return len(spans) == record.chunks and all(
+            first <= record.version <= last for first, last in spans
+        )
+
+    def delete_document(self, document_id: str) -> None:
+        """The catalog record goes first (the document is no longer seen), then its chunks."""
+        self.catalog.delete(document_id)
+        self.store.documents_changed()
+        self.store.delete_document(document_id)
 
     def ingest_paths(self, paths: Iterable[Path]) -> list[IngestResult]:
         return [self.ingest_bytes(path.name, path.read_bytes()) for path in expand_paths(paths)]

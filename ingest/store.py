@@ -1,7 +1,15 @@
-"""The knowledge store: document chunks and their vectors in a Chroma collection."""
+"""The knowledge store: document chunks and their vectors in a Chroma collection.
+
+Chroma has no transactions, so the document catalog is the commit point: each chunk records
+the span of document versions it belongs to (``first_version``..``last_version``) and is
+searchable only while its document's catalogued version lies in that span. A version being
+written, or one left half-written by a crash, is never seen; see ``ingest.pipeline``.
+"""
 
 import re
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +33,8 @@ class StoredChunk:
     position: int
     links: tuple[str, ...] = ()
     images: tuple[str, ...] = ()
+    first_version: int = 1
+    last_version: int = 1
 
     def metadata(self) -> dict[str, str | int]:
         """Chroma metadata holds scalars only: URL lists are stored newline-joined."""
@@ -38,7 +48,28 @@ class StoredChunk:
             "position": self.position,
             "links": "\n".join(self.links),
             "images": "\n".join(self.images),
+            "first_version": self.first_version,
+            "last_version": self.last_version,
         }
+
+
+LiveVersions = Callable[[], Mapping[str, int]]
+
+
+def is_visible(meta: Mapping[str, Any] | None, live: Mapping[str, int] | None) -> bool:
+    """Whether a chunk belongs to its document's catalogued version (chunks stored before
+    versions were recorded belong to every version of a catalogued document); with no catalog
+    (``live`` None) every chunk is."""
+    if live is None:
+        return True
+    meta = meta or {}
+    version = live.get(str(meta.get("document_id")))
+    if version is None:
+        return False
+    first, last = meta.get("first_version"), meta.get("last_version")
+    if first is None or last is None:
+        return True
+    return int(first) <= version <= int(last)
 
 
 @dataclass(frozen=True)
@@ -91,11 +122,22 @@ def collection_name(embedder_name: str) -> str:
 
 
 class KnowledgeStore:
-    """Chunks and vectors of every document; vectors come from Kefu's embedder, not Chroma's."""
+    """Chunks and vectors of every document; vectors come from Kefu's embedder, not Chroma's.
 
-    def __init__(self, client: Any, embedder: Embedder) -> None:
+    With ``live_versions`` (the catalog's document id -> version), searches and look-ups see
+    only the chunks of catalogued versions; without it (a store on its own) they see all.
+    """
+
+    LIVE_VERSIONS_SECONDS = 1.0  # how long a read of the catalog serves searches
+
+    def __init__(
+        self, client: Any, embedder: Embedder, live_versions: LiveVersions | None = None
+    ) -> None:
         self.embedder = embedder
         self._client = client
+        self._live_versions = live_versions
+        self._live: tuple[float, int, Mapping[str, int]] | None = None
+        self._live_lock = threading.Lock()
         # Bumped by every write in this process, so caches built from the chunks know to renew.
         self.generation = 0
         self._collection = client.get_or_create_collection(
@@ -103,6 +145,26 @@ class KnowledgeStore:
             embedding_function=None,
             configuration={"hnsw": {"space": "cosine"}},
         )
+
+    def documents_changed(self) -> None:
+        """The catalog changed (a version committed, a document deleted): read it anew."""
+        self.generation += 1
+
+    def live(self) -> Mapping[str, int] | None:
+        """The catalogued version of each document, read at most once a second (other workers'
+        commits show within that), or None when every chunk is visible."""
+        if self._live_versions is None:
+            return None
+        with self._live_lock:
+            now = time.monotonic()
+            cached = self._live
+            if (
+                cached is None
+                or cached[1] != self.generation
+                or now - cached[0] > (self.LIVE_VERSIONS_SECONDS)
+            ):
+                cached = self._live = (now, self.generation, dict(self._live_versions()))
+            return cached[2]
 
     def heartbeat(self) -> bool:
         self._client.heartbeat()
@@ -112,8 +174,22 @@ class KnowledgeStore:
         return int(self._collection.count())
 
     def chunk_ids(self, document_id: str) -> set[str]:
+        """Every stored chunk of the document, visible or not."""
         found = self._collection.get(where={"document_id": document_id}, include=[])
         return set(found["ids"])
+
+    def chunk_versions(self, document_id: str) -> dict[str, tuple[int, int]]:
+        """Every stored chunk of the document with its span of versions (a chunk from before
+        versions were recorded spans them all)."""
+        found = self._collection.get(where={"document_id": document_id}, include=["metadatas"])
+        spans = {}
+        for chunk_id, meta in zip(found["ids"], found["metadatas"], strict=True):
+            meta = meta or {}
+            spans[chunk_id] = (
+                int(meta.get("first_version", 0)),
+                int(meta.get("last_version", 2**31 - 1)),
+            )
+        return spans
 
     def add(self, chunks: Sequence[StoredChunk], vectors: Vectors) -> None:
         self.generation += 1
@@ -150,12 +226,16 @@ class KnowledgeStore:
     def search_by_vector(
         self, vector: Any, k: int, where: dict[str, Any] | None = None
     ) -> list[Passage]:
-        """The ``k`` chunks nearest to an embedded query, scored by cosine similarity."""
+        """The ``k`` visible chunks nearest to an embedded query, scored by cosine similarity.
+
+        Chunks of a version being written take places in Chroma's answer and are dropped
+        here, so a few more than ``k`` are asked for."""
         if self.count() == 0:
             return []
+        live = self.live()
         result = self._collection.query(
             query_embeddings=[list(map(float, vector))],
-            n_results=k,
+            n_results=k + 8,
             where=where,
             include=["documents", "metadatas", "distances"],
         )
@@ -168,22 +248,26 @@ class KnowledgeStore:
                 result["distances"][0],
                 strict=True,
             )
-        ]
+            if is_visible(meta, live)
+        ][:k]
 
     def records(self, where: dict[str, Any] | None = None) -> list[tuple[str, str, dict[str, Any]]]:
-        """Every chunk's id, text and metadata (matching ``where``), for the lexical index."""
+        """Every visible chunk's id, text and metadata (matching ``where``), for the lexical
+        index."""
+        live = self.live()
         found = self._collection.get(where=where, include=["documents", "metadatas"])
         return [
             (chunk_id, text or "", dict(meta or {}))
             for chunk_id, text, meta in zip(
                 found["ids"], found["documents"], found["metadatas"], strict=True
             )
+            if is_visible(meta, live)
         ]
 
     def passage(self, chunk_id: str) -> Passage | None:
         """One stored chunk by its id (a citation's target), or None when it is gone."""
         found = self._collection.get(ids=[chunk_id], include=["documents", "metadatas"])
-        if not found["ids"]:
+        if not found["ids"] or not is_visible(found["metadatas"][0], self.live()):
             return None
         meta = dict(found["metadatas"][0] or {})
         return passage_from_record(chunk_id, found["documents"][0] or "", meta, 1.0)
@@ -196,10 +280,13 @@ class KnowledgeStore:
             ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"]
         )
         query = np.asarray(vector, dtype=np.float32)
+        live = self.live()
         by_id = {}
         for chunk_id, text, meta, embedding in zip(
             found["ids"], found["documents"], found["metadatas"], found["embeddings"], strict=True
         ):
+            if not is_visible(meta, live):
+                continue
             stored = np.asarray(embedding, dtype=np.float32)
             norm = float(np.linalg.norm(stored) * np.linalg.norm(query)) or 1.0
             score = float(stored @ query) / norm

@@ -207,3 +207,17 @@ class SharedWords:
 
     def similarity(self, query: str, texts: Sequence[str]) -> list[float]:
         return [self.coverage(query, text) for text in texts]
+
+
+class FailingScanner:
+    """A personal-data scanner that fails on demand. The pipeline scans after a version's
+    chunks are written and before the catalog names it: failing there is an upload cut off
+    between its two writes, like a kill -9."""
+
+    def __init__(self) -> None:
+        self.fail = False
+
+    def count(self, text: str, lang: str) -> dict[str, int]:
+        if self.fail:
+            raise RuntimeError("cut off before the catalog")
+        return {}

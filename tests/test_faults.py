@@ -1,9 +1,11 @@
 """Faults against real processes: the database goes away and comes back, the LLM server dies
-in the middle of an answer, the service is killed in the middle of a conversation."""
+in the middle of an answer, the service is killed in the middle of a conversation, an ingest is
+killed half-way."""
 
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -165,3 +167,92 @@ def _ready(base: str) -> bool:
         return httpx.get(f"{base}/readyz", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def _catalog_md(edition: str, sections: int) -> str:
+    """A help-centre page of many sections, each naming its edition, so a search shows which
+    version's chunks it sees."""
+    return "# Delivery catalogue\n\n" + "\n".join(
+        f"## Route {n}\n\nIn the {edition} edition, parcels on route {n} leave the depot on "
+        f"weekday {n % 5 + 1} and arrive within {n % 7 + 2} days; route {n} serves district "
+        f"{n * 3} and the {edition} edition lists its pick-up points by street.\n"
+        for n in range(sections)
+    )
+
+
+def _chroma_writes(chroma_dir: Path) -> int:
+    """Records Chroma has taken in (its write-ahead queue), read beside the writing process."""
+    database = chroma_dir / "chroma.sqlite3"
+    if not database.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=1) as connection:
+            return int(connection.execute("SELECT count(*) FROM embeddings_queue").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _kill_once_chunks_are_written(env: dict[str, str], path: Path) -> None:
+    """`kefu ingest path`, killed with SIGKILL as soon as Chroma holds some of its chunks."""
+    chroma_dir = Path(env["KEFU_DATA_DIR"]) / "chroma"
+    before = _chroma_writes(chroma_dir)
+    process = subprocess.Popen([KEFU, "ingest", str(path)], env=env)
+    try:
+        assert _wait_for(lambda: _chroma_writes(chroma_dir) > before, 120), "no chunk written"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert process.returncode == -signal.SIGKILL, "the ingest finished before it was killed"
+
+
+def _search_texts(base: str, headers: dict[str, str], query: str) -> list[str]:
+    found = httpx.post(f"{base}/v1/search", json={"query": query, "k": 20}, headers=headers)
+    assert found.status_code == 200, found.text
+    return [item["text"] for item in found.json()["items"]]
+
+
+def test_a_kill_during_ingest_leaves_no_half_document(tmp_path: Path) -> None:
+    admin = "fault-admin-key-0123456789"
+    headers = {"Authorization": f"Bearer {admin}"}
+    env = server_env(tmp_path / "data", bootstrap_admin_key=admin, llm=NO_LLM)
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    catalogue, new = docs / "catalogue.md", docs / "pickup.md"
+    catalogue.write_text(_catalog_md("spring", 12))
+    assert "created" in kefu(env, "ingest", str(catalogue))
+    # An update and a new document, each killed once its chunks reach Chroma (the personal
+    # data scan and the catalog record come after).
+    catalogue.write_text(_catalog_md("autumn", 300))
+    _kill_once_chunks_are_written(env, catalogue)
+    new.write_text(_catalog_md("winter", 300).replace("Delivery catalogue", "Pick-up points"))
+    _kill_once_chunks_are_written(env, new)
+
+    with live_server(env) as base:
+        listed = httpx.get(f"{base}/v1/documents", headers=headers).json()["items"]
+        assert [(d["filename"], d["version"]) for d in listed] == [("catalogue.md", 1)]
+        seen = _search_texts(base, headers, "which edition lists the pick-up points of route 7")
+        assert seen and all("spring edition" in text for text in seen)  # version 1, whole
+    # The same uploads again complete, and clear what the killed ones left.
+    done = kefu(env, "ingest", str(catalogue), str(new))
+    assert "updated" in done and "created" in done
+    with live_server(env) as base:
+        listed = httpx.get(f"{base}/v1/documents", headers=headers).json()["items"]
+        assert [(d["filename"], d["version"]) for d in listed] == [
+            ("catalogue.md", 2),
+            ("pickup.md", 1),
+        ]
+        seen = _search_texts(base, headers, "autumn edition route 7 pick-up points")
+        assert seen and not any("spring edition" in text for text in seen)
+        assert any("winter edition" in t for t in _search_texts(base, headers, "winter route 7"))
+    store_counts = _chroma_counts(Path(env["KEFU_DATA_DIR"]) / "chroma")
+    assert store_counts == [sum(d["chunks"] for d in listed)]  # nothing left behind
+
+
+def _chroma_counts(chroma_dir: Path) -> list[int]:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(
+        path=str(chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    return [client.get_collection(c.name).count() for c in client.list_collections()]

@@ -33,6 +33,11 @@ class SqlDocumentCatalog:
             session.add(row)
             session.commit()
 
+    def live_versions(self) -> dict[str, int]:
+        """Each catalogued document's current version: the chunks searches may see."""
+        with Session(self._engine) as session:
+            return dict(session.exec(select(Document.id, Document.version)).all())
+
     def list(self) -> list[Document]:
         with Session(self._engine) as session:
             return list(session.exec(select(Document).order_by(Document.filename)).all())

@@ -454,8 +454,15 @@ class MemoryStore:
     embedder: ZeroEmbedder = field(default_factory=ZeroEmbedder)
     chunks: dict[str, StoredChunk] = field(default_factory=dict)
 
-    def chunk_ids(self, document_id: str) -> set[str]:
-        return {c.id for c in self.chunks.values() if c.document_id == document_id}
+    def chunk_versions(self, document_id: str) -> dict[str, tuple[int, int]]:
+        return {
+            c.id: (c.first_version, c.last_version)
+            for c in self.chunks.values()
+            if c.document_id == document_id
+        }
+
+    def documents_changed(self) -> None:
+        pass
 
     def add(self, chunks: list[StoredChunk], vectors: Vectors) -> None:
         assert len(chunks) == len(vectors)
@@ -478,6 +485,9 @@ class MemoryCatalog:
 
     def save(self, record: DocumentRecord) -> None:
         self.records[record.filename] = record
+
+    def delete(self, document_id: str) -> None:
+        self.records = {k: r for k, r in self.records.items() if r.id != document_id}
 
 
 @FUZZ

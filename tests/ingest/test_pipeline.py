@@ -7,18 +7,24 @@ import pytest
 from app.core.db import create_db_engine, migrate
 from app.services.catalog import SqlDocumentCatalog
 from ingest.errors import EmptyDocument
-from ingest.pipeline import IngestPipeline
+from ingest.hybrid import HybridRetriever
+from ingest.pipeline import IngestPipeline, PersonalDataScanner
 from ingest.store import KnowledgeStore, create_chroma_client
 from models.embedder import Embedder
 from models.llm import estimate_tokens
-from tests.fakes import FailingEmbedder
+from tests.fakes import FailingEmbedder, FailingScanner
 
 
-def make_pipeline(tmp_path: Path, embedder: Embedder) -> IngestPipeline:
+def make_pipeline(
+    tmp_path: Path, embedder: Embedder, scanner: PersonalDataScanner | None = None
+) -> IngestPipeline:
     engine = create_db_engine(f"sqlite:///{tmp_path / 'kefu.db'}")
     migrate(engine)
-    store = KnowledgeStore(create_chroma_client("", tmp_path / "chroma"), embedder)
-    return IngestPipeline(store, SqlDocumentCatalog(engine), estimate_tokens, 220, 30, 1_000_000)
+    catalog = SqlDocumentCatalog(engine)
+    store = KnowledgeStore(
+        create_chroma_client("", tmp_path / "chroma"), embedder, catalog.live_versions
+    )
+    return IngestPipeline(store, catalog, estimate_tokens, 220, 30, 1_000_000, scanner=scanner)
 
 
 @pytest.fixture(scope="module")
@@ -111,6 +117,78 @@ def test_a_failed_ingest_leaves_the_earlier_version_searchable(
     hit = pipeline.store.search("gift card validity", 1)[0]
     assert "3 years" in hit.text
     assert pipeline.catalog.find_by_filename("gift.md").chunks == 1  # type: ignore[union-attr]
+
+
+GIFT_V1 = (
+    "# Gift cards\n\n## Validity\n\nGift cards are valid for 3 years.\n\n"
+    "## Use\n\nUse them at checkout.\n"
+)
+GIFT_V2 = GIFT_V1.replace("3 years", "5 years") + (
+    "\n## Engraving\n\nGift cards can carry an engraved greeting of twenty letters.\n"
+)
+
+
+def texts_found(pipeline: IngestPipeline, question: str) -> list[str]:
+    """What dense search and the hybrid retriever (dense, BM25, cross-language) both see."""
+    found = [p.text for p in pipeline.store.search(question, 10)]
+    found += [p.text for p in HybridRetriever(pipeline.store).search(question, 10)]
+    return found
+
+
+def test_an_update_cut_off_before_the_catalog_is_never_seen_and_the_next_upload_completes(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    scanner = FailingScanner()
+    pipeline = make_pipeline(tmp_path, embedder, scanner)
+    first = pipeline.ingest_bytes("gift.md", GIFT_V1.encode())
+    scanner.fail = True
+    with pytest.raises(RuntimeError, match="cut off"):
+        pipeline.ingest_bytes("gift.md", GIFT_V2.encode())
+    scanner.fail = False
+    # The new version's chunks were written, and nothing sees them: version 1 is whole.
+    assert pipeline.store.count() > first.chunks
+    record = pipeline.catalog.find_by_filename("gift.md")
+    assert record is not None and (record.version, record.chunks) == (1, first.chunks)
+    validity = texts_found(pipeline, "How long are gift cards valid?")
+    assert any("3 years" in text for text in validity)
+    assert not any("5 years" in text for text in validity)
+    assert not any("engraved" in text for text in texts_found(pipeline, "engraved greeting"))
+    # The same upload again finishes the job and clears what the cut-off one left.
+    second = pipeline.ingest_bytes("gift.md", GIFT_V2.encode())
+    assert (second.id, second.status, second.version) == (first.id, "updated", 2)
+    assert pipeline.store.count() == second.chunks
+    validity = texts_found(pipeline, "How long are gift cards valid?")
+    assert any("5 years" in text for text in validity)
+    assert not any("3 years" in text for text in validity)
+    assert any("engraved" in text for text in texts_found(pipeline, "engraved greeting"))
+
+
+def test_a_new_document_cut_off_before_the_catalog_is_never_seen(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    scanner = FailingScanner()
+    pipeline = make_pipeline(tmp_path, embedder, scanner)
+    scanner.fail = True
+    with pytest.raises(RuntimeError, match="cut off"):
+        pipeline.ingest_bytes("gift.md", GIFT_V2.encode())
+    scanner.fail = False
+    assert pipeline.store.count() > 0 and pipeline.catalog.find_by_filename("gift.md") is None
+    assert texts_found(pipeline, "engraved greeting") == []
+    made = pipeline.ingest_bytes("gift.md", GIFT_V2.encode())
+    assert (made.status, made.version) == ("created", 1)
+    assert pipeline.store.count() == made.chunks  # the same file found its own leftovers
+    assert any("engraved" in text for text in texts_found(pipeline, "engraved greeting"))
+
+
+def test_a_deleted_document_is_gone_from_every_search(tmp_path: Path, embedder: Embedder) -> None:
+    pipeline = make_pipeline(tmp_path, embedder)
+    made = pipeline.ingest_bytes("gift.md", GIFT_V2.encode())
+    retriever = HybridRetriever(pipeline.store)
+    assert retriever.search("engraved greeting", 3)  # builds the BM25 index with it
+    pipeline.delete_document(made.id)
+    assert pipeline.store.count() == 0
+    assert retriever.search("engraved greeting", 3) == []
+    assert pipeline.catalog.find_by_filename("gift.md") is None
 
 
 def test_a_document_without_text_is_refused(tmp_path: Path, embedder: Embedder) -> None:

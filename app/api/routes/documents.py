@@ -62,5 +62,4 @@ async def delete_document(document_id: str, container: ContainerDep, _key: Staff
     row = await run_in_threadpool(container.catalog.get, document_id)
     if row is None:
         raise ApiError(404, "document_not_found", id=document_id[:64])
-    await run_in_threadpool(container.store.delete_document, document_id)
-    await run_in_threadpool(container.catalog.delete, document_id)
+    await run_in_threadpool(container.pipeline.delete_document, document_id)
