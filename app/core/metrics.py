@@ -1,6 +1,6 @@
 """Prometheus metrics of the service."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -38,4 +38,41 @@ HTTP_SECONDS = Histogram(
 )
 HTTP_ERRORS = Counter(
     "kefu_http_server_errors", "Responses with a 5xx status, by route", ["route"], registry=REGISTRY
+)
+
+TICKETS = Gauge(
+    "kefu_tickets",
+    "Tickets by status and priority (counted in the database at each scrape)",
+    ["status", "priority"],
+    registry=REGISTRY,
+)
+TICKETS_OVERDUE = Gauge(
+    "kefu_tickets_overdue",
+    "Open or pending tickets past an SLA deadline, by clock (first_response, resolution)",
+    ["clock"],
+    registry=REGISTRY,
+)
+LLM_WAITING = Gauge(
+    "kefu_llm_waiting_requests",
+    "Generations asked of this worker's LLM and not yet streaming: queued behind another "
+    "generation or reading their prompt",
+    registry=REGISTRY,
+)
+LLM_GENERATING = Gauge(
+    "kefu_llm_generating_requests", "Generations streaming tokens in this worker", registry=REGISTRY
+)
+LLM_TOKENS = Counter(
+    "kefu_llm_generated_tokens", "Tokens the LLM streamed (pieces of text)", registry=REGISTRY
+)
+LLM_GENERATION_SECONDS = Counter(
+    "kefu_llm_generation_seconds",
+    "Time from a generation's first token to its last: tokens/s is "
+    "rate(kefu_llm_generated_tokens_total) / rate(kefu_llm_generation_seconds_total)",
+    registry=REGISTRY,
+)
+LLM_TOKENS_PER_SECOND = Histogram(
+    "kefu_llm_tokens_per_second",
+    "Streaming speed of each generation of more than one token",
+    buckets=(2, 5, 10, 15, 20, 25, 30, 40, 60, 100),
+    registry=REGISTRY,
 )

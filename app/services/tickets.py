@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.db.models import (
     SessionMessage,
@@ -32,6 +32,12 @@ TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.resolved: frozenset({TicketStatus.open, TicketStatus.closed}),
     TicketStatus.closed: frozenset({TicketStatus.open}),
 }
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    tickets: Mapping[tuple[str, str], int]  # (status, priority) -> tickets
+    overdue: Mapping[str, int]  # SLA clock -> active tickets past its deadline
 
 
 class TicketNotFound(LookupError):
@@ -249,6 +255,35 @@ class TicketService:
             query = query.where(Ticket.assignee == assignee)
         with Session(self._engine) as session:
             return list(session.exec(query.order_by(Ticket.id.desc()).limit(limit)).all())  # type: ignore[union-attr]
+
+    def queue_figures(self, now: datetime | None = None) -> "QueueFigures":
+        """Tickets by status and priority, and the active ones past an SLA deadline, for the
+        metrics (counted in the database, so every worker reports the same)."""
+        now = now or utcnow()
+        active = col(Ticket.status).in_([TicketStatus.open, TicketStatus.pending])
+        with Session(self._engine) as session:
+            by_status = session.exec(
+                select(Ticket.status, Ticket.priority, func.count()).group_by(
+                    Ticket.status, Ticket.priority
+                )
+            ).all()
+            first_late = session.exec(
+                select(func.count()).where(
+                    active,
+                    col(Ticket.first_responded_at).is_(None),
+                    col(Ticket.first_response_due) < now,
+                )
+            ).one()
+            resolution_late = session.exec(
+                select(func.count()).where(active, col(Ticket.resolution_due) < now)
+            ).one()
+        return QueueFigures(
+            {
+                (TicketStatus(status).value, TicketPriority(priority).value): count
+                for status, priority, count in by_status
+            },
+            {"first_response": first_late, "resolution": resolution_late},
+        )
 
     def update(
         self,

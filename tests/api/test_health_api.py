@@ -1,6 +1,7 @@
 """Health, readiness, metrics and the web pages."""
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
 
 async def test_health_and_readiness(api: httpx.AsyncClient) -> None:
@@ -21,6 +22,42 @@ async def test_metrics_are_prometheus_text(api: httpx.AsyncClient) -> None:
     text = (await api.get("/metrics")).text
     assert "kefu_chat_turns_total" in text
     assert "kefu_chat_first_token_seconds_bucket" in text
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+async def test_metrics_count_llm_tokens_and_tickets(
+    api: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    before = samples((await api.get("/metrics")).text)
+    turn = await api.post(  # the LLM writes this ticket
+        "/v1/chat",
+        json={"message": "I was charged twice for order LM20261002, please refund one payment"},
+    )
+    assert turn.status_code == 200 and turn.json()["handoff"] is True
+    after = samples((await api.get("/metrics")).text)
+
+    tokens = ("kefu_llm_generated_tokens_total", ())
+    assert after[tokens] > before.get(tokens, 0)
+    speeds = ("kefu_llm_tokens_per_second_count", ())
+    assert after[speeds] > before.get(speeds, 0)
+    assert after[("kefu_llm_waiting_requests", ())] == 0  # nothing left counted as waiting
+    assert after[("kefu_llm_generating_requests", ())] == 0
+
+    listed = (await api.get("/v1/tickets", params={"status": "open"}, headers=admin_headers)).json()
+    open_tickets = sum(
+        value
+        for (name, labels), value in after.items()
+        if name == "kefu_tickets" and ("status", "open") in labels
+    )
+    assert open_tickets == len(listed["items"]) >= 1
+    assert ("kefu_tickets_overdue", (("clock", "first_response"),)) in after
 
 
 async def test_demo_page_widget_and_console_are_served(api: httpx.AsyncClient) -> None:

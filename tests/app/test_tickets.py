@@ -99,3 +99,25 @@ def test_sla_breach_flags(engine: Engine) -> None:
     assert sla_view(ticket, now=later)["first_response_breached"] is True
     assert sla_view(ticket, now=later)["resolution_breached"] is False
     assert sla_view(ticket, now=utcnow() + timedelta(minutes=241))["resolution_breached"] is True
+
+
+def test_queue_figures_count_tickets_by_status_and_priority_and_the_overdue(
+    engine: Engine,
+) -> None:
+    service = TicketService(engine, SLA)
+    urgent, _ = service.create(NewTicket("Charged twice", "PAYMENT", TicketPriority.urgent))
+    normal, _ = service.create(NewTicket("Where is my parcel", "ORDER", TicketPriority.normal))
+    done, _ = service.create(NewTicket("Wrong size", "RETURN", TicketPriority.normal))
+    assert urgent.id and normal.id and done.id
+    service.update(done.id, status=TicketStatus.resolved)
+    service.reply(normal.id, "li.na", "It left the depot today.", public=True)
+
+    now = service.queue_figures()
+    assert now.tickets == {("open", "urgent"): 1, ("open", "normal"): 1, ("resolved", "normal"): 1}
+    assert now.overdue == {"first_response": 0, "resolution": 0}
+    # 20 minutes on: the urgent ticket's first response (15 min) is late, the answered one is not.
+    later = service.queue_figures(utcnow() + timedelta(minutes=20))
+    assert later.overdue == {"first_response": 1, "resolution": 0}
+    # Four days on, the normal ticket's resolution (72 h) is late too; the resolved one never is.
+    days = service.queue_figures(utcnow() + timedelta(days=4))
+    assert days.overdue == {"first_response": 1, "resolution": 2}
