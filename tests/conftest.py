@@ -3,6 +3,7 @@
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -13,8 +14,10 @@ import httpx
 import psycopg
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import Engine
 
 from app.core.config import Settings
+from app.core.db import create_db_engine, migrate
 from app.main import create_app
 from graphs.redaction.engine import Redactor
 from models.bundled import DEFAULT_LLM
@@ -65,6 +68,38 @@ def redactor() -> Redactor:
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for the block; its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database per test: a SQLite file, and again an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'kefu.db'}"
+        return
+    with fresh_postgres_database("kefu_test") as url:
+        yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated engine on ``database_url``, disposed after the test."""
+    engine = create_db_engine(database_url)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
 @pytest.fixture(
     scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
@@ -77,13 +112,8 @@ def api_app(
     if request.param == "sqlite":
         yield create_app(make_settings(data_dir))
         return
-    name = f"kefu_api_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES_SERVER}/{name}"
-    yield create_app(make_settings(data_dir, database_url=url, checkpoint_url=url))
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_postgres_database("kefu_api") as url:
+        yield create_app(make_settings(data_dir, database_url=url, checkpoint_url=url))
 
 
 @pytest.fixture(scope="session")

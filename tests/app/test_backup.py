@@ -51,9 +51,10 @@ from app.services.vault import PseudonymVault, load_vault_key
 from graphs.chat.graph import build_chat_graph
 from ingest.store import KnowledgeStore, create_chroma_client
 from models.embedder import Embedder
-from tests.app.conftest import POSTGRES_ADMIN
-from tests.conftest import DEMO_KB, make_settings
+from tests.conftest import DEMO_KB, POSTGRES_SERVER, make_settings
 from tests.live import KEFU, free_port, server_env
+
+POSTGRES_ADMIN = f"{POSTGRES_SERVER}/postgres"
 
 SESSION = "s-backup-1"
 PHONE = "13912345678"

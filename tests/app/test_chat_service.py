@@ -1,11 +1,10 @@
 """The chat service turns graph progress into contract events, and failures into `error`."""
 
 import asyncio
-from pathlib import Path
 
 from langgraph.checkpoint.memory import InMemorySaver
+from sqlalchemy import Engine
 
-from app.core.db import create_db_engine, migrate
 from app.services.chat import ChatEvent, ChatService, TurnRequest
 from app.services.transcripts import TranscriptStore
 from graphs.chat.context import ChatConfig, ChatServices
@@ -17,10 +16,8 @@ RETRIEVER = FakeRetriever([passage("Returns are accepted within 30 days.")])
 
 
 def make_service(
-    tmp_path: Path, llm: ScriptedChatModel, redactor: Redactor, retriever: FakeRetriever = RETRIEVER
+    engine: Engine, llm: ScriptedChatModel, redactor: Redactor, retriever: FakeRetriever = RETRIEVER
 ) -> tuple[ChatService, TranscriptStore]:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'kefu.db'}")
-    migrate(engine)
     transcripts = TranscriptStore(engine)
     services = ChatServices(llm, retriever, redactor, FixedIntents(), ChatConfig())
     return ChatService(build_chat_graph(InMemorySaver()), services, transcripts), transcripts
@@ -30,9 +27,9 @@ async def collect(service: ChatService, request: TurnRequest) -> list[ChatEvent]
     return [event async for event in service.run_turn(request)]
 
 
-async def test_events_follow_the_contract_order(tmp_path: Path, redactor: Redactor) -> None:
+async def test_events_follow_the_contract_order(engine: Engine, redactor: Redactor) -> None:
     llm = ScriptedChatModel([["should not be called"]])
-    service, transcripts = make_service(tmp_path, llm, redactor)
+    service, transcripts = make_service(engine, llm, redactor)
     events = await collect(service, TurnRequest("How long can I return things?", session_id="s-1"))
     names = [e.event for e in events]
     assert names[:2] == ["session", "intent"] and names[-2:] == ["sources", "done"]
@@ -46,9 +43,9 @@ async def test_events_follow_the_contract_order(tmp_path: Path, redactor: Redact
 
 
 async def test_a_failed_turn_ends_with_an_error_event_in_the_shoppers_language(
-    tmp_path: Path, redactor: Redactor
+    engine: Engine, redactor: Redactor
 ) -> None:
-    service, transcripts = make_service(tmp_path, ScriptedChatModel([["x"]], fail=True), redactor)
+    service, transcripts = make_service(engine, ScriptedChatModel([["x"]], fail=True), redactor)
     events = await collect(service, TurnRequest("退货要多久？", session_id="s-2"))  # translated
     assert [e.event for e in events][-1] == "error"
     assert events[-1].data == {
@@ -60,11 +57,11 @@ async def test_a_failed_turn_ends_with_an_error_event_in_the_shoppers_language(
 
 
 async def test_concurrent_turns_of_one_session_do_not_interleave(
-    tmp_path: Path, redactor: Redactor
+    engine: Engine, redactor: Redactor
 ) -> None:
     llm = ScriptedChatModel([["should not be called"]])
     retriever = FakeRetriever([passage("Returns are accepted within 30 days.")])
-    service, transcripts = make_service(tmp_path, llm, redactor, retriever)
+    service, transcripts = make_service(engine, llm, redactor, retriever)
     await asyncio.gather(
         collect(service, TurnRequest("How do returns work?", session_id="s-3")),
         collect(service, TurnRequest("And refunds?", session_id="s-3")),

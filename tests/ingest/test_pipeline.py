@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from app.core.db import create_db_engine, migrate
 from app.services.catalog import SqlDocumentCatalog
@@ -16,10 +17,14 @@ from tests.fakes import FailingEmbedder, FailingScanner
 
 
 def make_pipeline(
-    tmp_path: Path, embedder: Embedder, scanner: PersonalDataScanner | None = None
+    tmp_path: Path,
+    embedder: Embedder,
+    scanner: PersonalDataScanner | None = None,
+    engine: Engine | None = None,
 ) -> IngestPipeline:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'kefu.db'}")
-    migrate(engine)
+    if engine is None:
+        engine = create_db_engine(f"sqlite:///{tmp_path / 'kefu.db'}")
+        migrate(engine)
     catalog = SqlDocumentCatalog(engine)
     store = KnowledgeStore(
         create_chroma_client("", tmp_path / "chroma"), embedder, catalog.live_versions
@@ -81,9 +86,9 @@ def test_reingesting_an_unchanged_file_changes_nothing(
 
 
 def test_an_edit_replaces_only_that_documents_changed_chunks(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: Embedder, engine: Engine
 ) -> None:
-    pipeline = make_pipeline(tmp_path, embedder)
+    pipeline = make_pipeline(tmp_path, embedder, engine=engine)
     original = (
         "# Gift cards\n\n## Validity\n\nGift cards are valid for 3 years.\n\n"
         "## Use\n\nUse them at checkout.\n"
@@ -105,10 +110,10 @@ def test_an_edit_replaces_only_that_documents_changed_chunks(
 
 
 def test_a_failed_ingest_leaves_the_earlier_version_searchable(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: Embedder, engine: Engine
 ) -> None:
     failing = FailingEmbedder(embedder)
-    pipeline = make_pipeline(tmp_path, failing)  # type: ignore[arg-type]
+    pipeline = make_pipeline(tmp_path, failing, engine=engine)  # type: ignore[arg-type]
     pipeline.ingest_bytes("gift.md", b"# Gift cards\n\nGift cards are valid for 3 years.\n")
     failing.fail = True
     with pytest.raises(RuntimeError, match="embedder down"):
@@ -136,10 +141,10 @@ def texts_found(pipeline: IngestPipeline, question: str) -> list[str]:
 
 
 def test_an_update_cut_off_before_the_catalog_is_never_seen_and_the_next_upload_completes(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: Embedder, engine: Engine
 ) -> None:
     scanner = FailingScanner()
-    pipeline = make_pipeline(tmp_path, embedder, scanner)
+    pipeline = make_pipeline(tmp_path, embedder, scanner, engine=engine)
     first = pipeline.ingest_bytes("gift.md", GIFT_V1.encode())
     scanner.fail = True
     with pytest.raises(RuntimeError, match="cut off"):
@@ -164,10 +169,10 @@ def test_an_update_cut_off_before_the_catalog_is_never_seen_and_the_next_upload_
 
 
 def test_a_new_document_cut_off_before_the_catalog_is_never_seen(
-    tmp_path: Path, embedder: Embedder
+    tmp_path: Path, embedder: Embedder, engine: Engine
 ) -> None:
     scanner = FailingScanner()
-    pipeline = make_pipeline(tmp_path, embedder, scanner)
+    pipeline = make_pipeline(tmp_path, embedder, scanner, engine=engine)
     scanner.fail = True
     with pytest.raises(RuntimeError, match="cut off"):
         pipeline.ingest_bytes("gift.md", GIFT_V2.encode())
@@ -180,8 +185,10 @@ def test_a_new_document_cut_off_before_the_catalog_is_never_seen(
     assert any("engraved" in text for text in texts_found(pipeline, "engraved greeting"))
 
 
-def test_a_deleted_document_is_gone_from_every_search(tmp_path: Path, embedder: Embedder) -> None:
-    pipeline = make_pipeline(tmp_path, embedder)
+def test_a_deleted_document_is_gone_from_every_search(
+    tmp_path: Path, embedder: Embedder, engine: Engine
+) -> None:
+    pipeline = make_pipeline(tmp_path, embedder, engine=engine)
     made = pipeline.ingest_bytes("gift.md", GIFT_V2.encode())
     retriever = HybridRetriever(pipeline.store)
     assert retriever.search("engraved greeting", 3)  # builds the BM25 index with it
