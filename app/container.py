@@ -221,7 +221,12 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
         graph = build_chat_graph(checkpointer)
         locks = create_session_locks(settings.redis_url, settings.redis_prefix)
         container.chat = ChatService(
-            graph, services, TranscriptStore(container.engine), container.analytics, locks
+            graph,
+            services,
+            TranscriptStore(container.engine),
+            container.analytics,
+            locks,
+            turn_timeout=settings.turn_timeout_seconds,
         )
         logger.info(
             "Kefu ready: llm=%s embedder=%s", container.llm.name, container.store.embedder.name

@@ -26,6 +26,8 @@ class ScriptedChatModel:
     # The reply to a constrained (tool-argument) call; answers and tool calls are scripted apart.
     tool_reply: str = "{}"
     tool_prompts: list[list[ChatMessage]] = field(default_factory=list)
+    delay: float = 0.0  # seconds before each piece, as a slow or queued model takes
+    cancelled: int = 0  # replies given up because their turn was cancelled
 
     def stream(
         self, messages: Sequence[ChatMessage], options: GenerationOptions, cancel: threading.Event
@@ -39,7 +41,8 @@ class ScriptedChatModel:
             raise LLMError("scripted failure")
         reply = self.replies[min(len(self.prompts) - 1, len(self.replies) - 1)]
         for piece in reply:
-            if cancel.is_set():
+            if cancel.wait(self.delay) if self.delay else cancel.is_set():
+                self.cancelled += 1
                 return
             yield piece
 

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     )
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
     llm_timeout_seconds: float = Field(120.0, gt=0, description="remote LLM request timeout")
+    turn_timeout_seconds: float = Field(
+        180.0,
+        gt=0,
+        description="a chat turn still running after this long ends with an `error` event "
+        "(turn_timeout) and its generation stops; the session goes on",
+    )
     embedder: str = Field(
         "use-multilingual",
         description="use-multilingual (bundled, zh+en) or sentence-transformers:<name or path>",

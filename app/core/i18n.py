@@ -112,6 +112,11 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Sorry, I can't answer right now. Please try again in a moment.",
         "zh": "抱歉，我暂时无法回答，请稍后再试。",
     },
+    "turn_timeout": {
+        "en": "Sorry, this answer is taking too long. Please ask again in a moment, or ask for "
+        "a person.",
+        "zh": "抱歉，这次回答用时太长。请稍后再问一次，或者转人工客服。",
+    },
     "intent_model_unavailable": {
         "en": "The intent model is not loaded.",
         "zh": "意图识别模型尚未加载。",

@@ -95,8 +95,10 @@ class ChatService:
         transcripts: TranscriptStore,
         analytics: AnalyticsStore | None = None,
         locks: SessionLocks | None = None,
+        turn_timeout: float | None = None,
     ) -> None:
         self._graph = graph
+        self._turn_timeout = turn_timeout
         self._services = services
         self._transcripts = transcripts
         self._analytics = analytics
@@ -178,19 +180,21 @@ class ChatService:
         state: dict[str, Any] = {}
         nodes: set[str] = set()
         first_token_at: float | None = None
+        progress = self._graph.astream(
+            {},
+            {"configurable": {"thread_id": session_id}},
+            context=TurnContext(
+                self._services,
+                request.message,
+                request.locale,
+                session_id=session_id,
+                customer_id=request.customer_id,
+            ),
+            stream_mode=["custom", "updates"],
+        )
+        deadline = None if self._turn_timeout is None else started + self._turn_timeout
         try:
-            async for mode, chunk in self._graph.astream(
-                {},
-                {"configurable": {"thread_id": session_id}},
-                context=TurnContext(
-                    self._services,
-                    request.message,
-                    request.locale,
-                    session_id=session_id,
-                    customer_id=request.customer_id,
-                ),
-                stream_mode=["custom", "updates"],
-            ):
+            async for mode, chunk in _until(progress, deadline):
                 if mode == "custom":
                     if first_token_at is None:
                         first_token_at = time.perf_counter()
@@ -212,6 +216,14 @@ class ChatService:
         except (asyncio.CancelledError, GeneratorExit):
             CHAT_TURNS.labels("cancelled").inc()  # the client went away; generation stops
             raise
+        except TimeoutError:
+            logger.warning("chat turn of session %s passed its deadline", session_id)
+            CHAT_TURNS.labels("timeout").inc()
+            await self._record(session_id, lang, state, Outcome.error, started, first_token_at)
+            yield ChatEvent(
+                "error", {"code": "turn_timeout", "message": message("turn_timeout", lang)}
+            )
+            return
         except LLMError as exc:
             logger.warning("LLM failed in session %s: %s", session_id, exc)
             CHAT_TURNS.labels("llm_error").inc()
@@ -268,3 +280,18 @@ class ChatService:
                 "tools": [call["name"] for call in state.get("tool_calls") or []],
             },
         )
+
+
+async def _until(progress: AsyncIterator[Any], deadline: float | None) -> AsyncIterator[Any]:
+    """The graph's progress until ``deadline`` (a perf_counter time), then TimeoutError. The
+    step running at the deadline is cancelled, which stops its generation."""
+    try:
+        while True:
+            remaining = None if deadline is None else deadline - time.perf_counter()
+            try:
+                item = await asyncio.wait_for(anext(progress), remaining)
+            except StopAsyncIteration:
+                return
+            yield item
+    finally:
+        await progress.aclose()  # type: ignore[attr-defined]

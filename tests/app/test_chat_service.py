@@ -16,11 +16,16 @@ RETRIEVER = FakeRetriever([passage("Returns are accepted within 30 days.")])
 
 
 def make_service(
-    engine: Engine, llm: ScriptedChatModel, redactor: Redactor, retriever: FakeRetriever = RETRIEVER
+    engine: Engine,
+    llm: ScriptedChatModel,
+    redactor: Redactor,
+    retriever: FakeRetriever = RETRIEVER,
+    turn_timeout: float | None = None,
 ) -> tuple[ChatService, TranscriptStore]:
     transcripts = TranscriptStore(engine)
     services = ChatServices(llm, retriever, redactor, FixedIntents(), ChatConfig())
-    return ChatService(build_chat_graph(InMemorySaver()), services, transcripts), transcripts
+    graph = build_chat_graph(InMemorySaver())
+    return ChatService(graph, services, transcripts, turn_timeout=turn_timeout), transcripts
 
 
 async def collect(service: ChatService, request: TurnRequest) -> list[ChatEvent]:
@@ -54,6 +59,30 @@ async def test_a_failed_turn_ends_with_an_error_event_in_the_shoppers_language(
     }
     assert "done" not in [e.event for e in events]
     assert transcripts.messages("s-2") == []  # no half turn is stored
+
+
+async def test_a_turn_past_its_deadline_ends_with_an_error_and_the_session_goes_on(
+    engine: Engine, redactor: Redactor
+) -> None:
+    llm = ScriptedChatModel([["退货", "期限", "是", "30", "天。"]], delay=0.5)
+    service, transcripts = make_service(engine, llm, redactor, turn_timeout=1.0)
+    started = asyncio.get_running_loop().time()
+    events = await collect(service, TurnRequest("退货要多久？", session_id="s-4"))  # translated
+    assert asyncio.get_running_loop().time() - started < 5
+    assert events[-1].event == "error" and events[-1].data == {
+        "code": "turn_timeout",
+        "message": "抱歉，这次回答用时太长。请稍后再问一次，或者转人工客服。",
+    }
+    assert transcripts.messages("s-4") == []  # no half turn is stored
+    for _ in range(50):  # the model was told to stop, not left generating for nobody
+        if llm.cancelled:
+            break
+        await asyncio.sleep(0.1)
+    assert llm.cancelled == 1
+    llm.delay = 0.0
+    again = await collect(service, TurnRequest("退货要多久？", session_id="s-4"))
+    assert again[-1].event == "done"
+    assert [m.role for m in transcripts.messages("s-4")] == ["shopper", "assistant"]
 
 
 async def test_concurrent_turns_of_one_session_do_not_interleave(
