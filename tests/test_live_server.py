@@ -1,6 +1,7 @@
 """`kefu ingest`, `kefu keys create` and `kefu serve` as real processes, and the SSE stream
 over a real socket."""
 
+import contextlib
 import json
 import os
 import shutil
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import DEMO_KB
+from tests.conftest import DEMO_KB, fresh_postgres_database
 from tests.live import KEFU, kefu, live_server, server_env
 
 
@@ -29,13 +30,27 @@ def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, object]]]:
             event, data = "", []
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
-    env = server_env(tmp_path_factory.mktemp("live-data"), llm_max_answer_tokens="160")
-    assert kefu(env, "ingest", str(DEMO_KB)).count("created") == 16
-    assert kefu(env, "ingest", str(DEMO_KB)).count("unchanged") == 16
-    with live_server(env) as base:
-        yield base, env
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """A live server on SQLite files, and again with its tables and checkpoints in PostgreSQL."""
+    with contextlib.ExitStack() as stack:
+        databases = {}
+        if request.param == "postgresql":
+            url = stack.enter_context(fresh_postgres_database("kefu_live"))
+            databases = {"database_url": url, "checkpoint_url": url}
+        env = server_env(
+            tmp_path_factory.mktemp(f"live-data-{request.param}"),
+            llm_max_answer_tokens="160",
+            **databases,
+        )
+        assert kefu(env, "ingest", str(DEMO_KB)).count("created") == 16
+        assert kefu(env, "ingest", str(DEMO_KB)).count("unchanged") == 16
+        with live_server(env) as base:
+            yield base, env
 
 
 def test_stream_events_arrive_in_contract_order(server: tuple[str, dict[str, str]]) -> None:

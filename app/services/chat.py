@@ -284,12 +284,17 @@ class ChatService:
 
 async def _until(progress: AsyncIterator[Any], deadline: float | None) -> AsyncIterator[Any]:
     """The graph's progress until ``deadline`` (a perf_counter time), then TimeoutError. The
-    step running at the deadline is cancelled, which stops its generation."""
+    step running at the deadline is cancelled, which stops its generation.
+
+    ``asyncio.timeout`` and not ``wait_for``: in Python 3.11 ``wait_for`` drops a cancellation
+    (the shopper leaving) that arrives as the step completes, and the turn would run on."""
+    loop = asyncio.get_running_loop()
     try:
         while True:
-            remaining = None if deadline is None else deadline - time.perf_counter()
+            when = None if deadline is None else loop.time() + deadline - time.perf_counter()
             try:
-                item = await asyncio.wait_for(anext(progress), remaining)
+                async with asyncio.timeout_at(when):
+                    item = await anext(progress)
             except StopAsyncIteration:
                 return
             yield item
