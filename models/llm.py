@@ -7,6 +7,7 @@ A provider is chosen by a spec string, ``llamacpp:/path/model.gguf`` or
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,12 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
+logger = logging.getLogger("kefu.llm")
+
 Role = Literal["system", "user", "assistant"]
+# How a JSON schema is sent to a server: the OpenAI form first, then llama-cpp-python's.
+SchemaForm = Literal["json_schema", "json_object"]
+SCHEMA_FORMS: tuple[SchemaForm, ...] = ("json_schema", "json_object")
 
 
 @dataclass(frozen=True)
@@ -117,16 +123,34 @@ class LlamaCppChatModel:
 
 
 class OpenAICompatibleChatModel:
-    """Any server speaking the OpenAI chat-completions API (llama.cpp server, vLLM, ...)."""
+    """Any server speaking the OpenAI chat-completions API (llama.cpp server, vLLM, ...).
+
+    A tool's JSON schema goes as the standard ``response_format`` of type ``json_schema``
+    (vLLM, llama.cpp's ``llama-server``); a server that refuses it (llama-cpp-python's own
+    server knows only ``json_object`` with a ``schema``) is asked again in that form, which
+    is then kept for the rest of the process. The repeat penalty is sent under the names
+    llama.cpp (``repeat_penalty``) and vLLM (``repetition_penalty``) read, so that sampling
+    is the in-process one: llama-cpp-python's server would otherwise apply 1.1 to every reply.
+    That server must run with ``--interrupt_requests False``: by default a new request cuts
+    the reply in progress short, so one shopper's turn would spoil another's.
+    """
 
     def __init__(self, base_url: str, *, model: str, timeout: float) -> None:
         self.name = model
         self._base_url = base_url.rstrip("/")
         self._model = model
         self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
+        self._schema_form: SchemaForm = "json_schema"  # until the server refuses it
 
     def count_tokens(self, text: str) -> int:
         return estimate_tokens(text)
+
+    def ready(self) -> bool:
+        """Whether the server answers its model list now (a readiness probe)."""
+        try:
+            return self._client.get(f"{self._base_url}/models", timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
 
     def stream(
         self,
@@ -139,35 +163,84 @@ class OpenAICompatibleChatModel:
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "max_tokens": options.max_tokens,
             "temperature": options.temperature,
+            "repeat_penalty": options.repeat_penalty,
+            "repetition_penalty": options.repeat_penalty,
             "stream": True,
         }
         if options.stop:
             body["stop"] = list(options.stop)
-        if options.json_schema is not None:  # llama.cpp server and vLLM turn this into a grammar
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "arguments", "schema": dict(options.json_schema)},
-            }
+        forms: Sequence[SchemaForm | None] = (None,)
+        if options.json_schema is not None:  # the server turns it into a grammar
+            forms = SCHEMA_FORMS[SCHEMA_FORMS.index(self._schema_form) :]
         try:
-            with self._client.stream(
-                "POST", f"{self._base_url}/chat/completions", json=body
-            ) as response:
-                if response.status_code != 200:
-                    response.read()
-                    raise LLMError(f"LLM server answered {response.status_code}: {response.text}")
-                for line in response.iter_lines():
-                    if cancel.is_set():
-                        return
-                    if not line.startswith("data:"):
-                        continue
-                    data = line[5:].strip()
-                    if data == "[DONE]":
-                        return
-                    delta = json.loads(data)["choices"][0].get("delta", {})
-                    if piece := delta.get("content"):
-                        yield piece
-        except httpx.HTTPError as exc:
+            for attempt, form in enumerate(forms, start=1):
+                if form is not None and options.json_schema is not None:
+                    body["response_format"] = _response_format(options.json_schema, form)
+                with self._client.stream(
+                    "POST", f"{self._base_url}/chat/completions", json=body
+                ) as response:
+                    if response.status_code != 200:
+                        response.read()
+                        if attempt < len(forms) and _refused_response_format(response):
+                            continue  # ask again with the schema in the other form
+                        raise LLMError(
+                            f"LLM server answered {response.status_code}: {response.text[:500]}"
+                        )
+                    if form is not None:
+                        self._schema_form = form
+                    yield from _pieces(response, cancel)
+                    return
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise LLMError(f"LLM server unreachable at {self._base_url}: {exc}") from exc
+        except httpx.HTTPError as exc:  # e.g. the server died mid-reply, or a read timed out
+            raise LLMError(f"LLM server at {self._base_url} failed: {exc!r}") from exc
+
+
+def _response_format(schema: Mapping[str, Any], form: SchemaForm) -> dict[str, Any]:
+    if form == "json_object":
+        return {"type": "json_object", "schema": dict(schema)}
+    return {"type": "json_schema", "json_schema": {"name": "arguments", "schema": dict(schema)}}
+
+
+def _pieces(response: httpx.Response, cancel: threading.Event) -> Iterator[str]:
+    """The text pieces of a server-sent-events reply until ``[DONE]`` (or its end).
+
+    A reply that ends without a finish reason was cut short by the server; what came is kept
+    (a translation falls back to the original wording, tool arguments to the policy's) and
+    the cut is logged: llama-cpp-python's server does it to a reply whenever another request
+    arrives, unless it runs with ``--interrupt_requests False``."""
+    finished = False
+    for line in response.iter_lines():
+        if cancel.is_set():
+            return
+        if not line.startswith("data:"):
+            continue  # blank lines between events, comments such as pings
+        data = line[5:].strip()
+        if data == "[DONE]":
+            break
+        try:
+            chunk = json.loads(data)
+        except ValueError as exc:
+            raise LLMError(f"LLM server sent an unreadable event: {data[:200]}") from exc
+        if not isinstance(chunk, dict):
+            raise LLMError(f"LLM server sent an unreadable event: {data[:200]}")
+        if "error" in chunk:
+            raise LLMError(f"LLM server failed mid-reply: {str(chunk['error'])[:500]}")
+        for choice in chunk.get("choices") or ():  # a usage chunk has none
+            finished = finished or bool(choice.get("finish_reason"))
+            if piece := (choice.get("delta") or {}).get("content"):
+                yield piece
+    if not finished:
+        logger.warning(
+            "the LLM server at %s cut a reply short (no finish reason); a llama-cpp-python "
+            "server needs --interrupt_requests False to serve several requests at once",
+            response.request.url,
+        )
+
+
+def _refused_response_format(response: httpx.Response) -> bool:
+    """Whether an error answer is the server refusing the form of ``response_format``."""
+    return response.status_code in (400, 422) or "response_format" in response.text
 
 
 def estimate_tokens(text: str) -> int:
