@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
+import psycopg
 from sqlalchemy import Engine, text
 
 from app.analytics.reports import (
@@ -19,7 +20,7 @@ from app.analytics.reports import (
 )
 from app.analytics.store import AnalyticsStore
 from app.core.config import Settings
-from app.core.db import create_db_engine, migrate
+from app.core.db import SCHEMA_LOCK, SCHEMA_LOCK_POLL_SECONDS, create_db_engine, migrate
 from app.core.ratelimit import MemoryRateLimiter, RateLimiter, create_rate_limiter
 from app.db.models import Role
 from app.services.catalog import SqlDocumentCatalog
@@ -138,6 +139,15 @@ def build_knowledge(settings: Settings) -> Container:
     )
 
 
+async def _take_schema_lock(connection: "psycopg.AsyncConnection[Any]") -> None:
+    """PostgreSQL's advisory schema lock, polled for (see SCHEMA_LOCK_POLL_SECONDS)."""
+    while True:
+        taken = await connection.execute("SELECT pg_try_advisory_lock(%s)", (SCHEMA_LOCK,))
+        if await taken.fetchone() == (True,):
+            return
+        await asyncio.sleep(SCHEMA_LOCK_POLL_SECONDS)
+
+
 @contextlib.asynccontextmanager
 async def open_checkpointer(target: str) -> AsyncIterator[Any]:
     """LangGraph's checkpointer: SQLite file by default, PostgreSQL for a postgresql:// URL."""
@@ -145,7 +155,14 @@ async def open_checkpointer(target: str) -> AsyncIterator[Any]:
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
         async with AsyncPostgresSaver.from_conn_string(target) as saver:
-            await saver.setup()
+            async with await psycopg.AsyncConnection.connect(target, autocommit=True) as lock:
+                # One worker at a time creates or upgrades the checkpoint tables (polling: see
+                # SCHEMA_LOCK_POLL_SECONDS).
+                await _take_schema_lock(lock)
+                try:
+                    await saver.setup()
+                finally:
+                    await lock.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK,))
             yield saver
         return
     if "://" in target:

@@ -1,7 +1,11 @@
 """The schema comes from Alembic on SQLite and PostgreSQL, and upgrades keep data."""
 
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -110,4 +114,61 @@ def test_documents_from_before_versions_are_version_1(tmp_path: object) -> None:
     migrate(engine)
     record = SqlDocumentCatalog(engine).find_by_filename("faq.md")
     assert record is not None and (record.version, record.chunks) == (1, 2)
+    engine.dispose()
+
+
+WORKER_START = """
+import asyncio, sys, time
+from pathlib import Path
+from app.container import open_checkpointer
+from app.core.db import create_db_engine, migrate
+from app.db.models import Role
+from app.services.keys import ensure_api_key
+
+url, gate = sys.argv[1], Path(sys.argv[2])
+Path(f"{gate}.{sys.argv[3]}").touch()  # imported, ready to go
+while not gate.exists():
+    time.sleep(0.01)
+engine = create_db_engine(url)
+migrate(engine)
+ensure_api_key(engine, "bootstrap-admin-key-0123456789", Role.admin, "bootstrap")
+
+
+async def checkpoints() -> None:
+    async with open_checkpointer(url):
+        pass
+
+
+asyncio.run(checkpoints())
+print("started")
+"""
+
+
+@pytest.mark.postgres
+def test_workers_starting_together_on_one_new_database_all_start(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Schema, checkpoint tables and the bootstrap key, from four processes at the same moment
+    (each blocks on the first one's advisory lock, then finds the work done)."""
+    gate = tmp_path / "go"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER_START, postgres_url, str(gate), str(n)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    ]
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("go.*"))) < len(workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    gate.touch()
+    results = [worker.communicate(timeout=120) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0] * 4, [err for _, err in results]
+    engine = create_db_engine(postgres_url)
+    with Session(engine) as session:
+        assert len(session.exec(select(ApiKey)).all()) == 1
+        revision = session.exec(text("SELECT version_num FROM alembic_version")).all()  # type: ignore[call-overload]
+        assert len(revision) == 1
     engine.dispose()
