@@ -34,6 +34,8 @@ class ScriptedChatModel:
     ) -> Iterator[str]:
         if options.json_schema is not None:
             self.tool_prompts.append(list(messages))
+            if self.fail:
+                raise LLMError("scripted failure")
             yield self.tool_reply
             return
         self.prompts.append(list(messages))
@@ -56,9 +58,12 @@ class FakeRetriever:
 
     passages: list[Passage]
     queries: list[str] = field(default_factory=list)
+    fail: bool = False
 
     def search(self, query: str, k: int) -> list[Passage]:
         self.queries.append(query)
+        if self.fail:
+            raise ConnectionError("knowledge store unreachable")
         return self.passages[:k]
 
     # Relevance: a text is as relevant as the passage it comes from.

@@ -1,6 +1,7 @@
 """The chat graph's nodes. Each takes the state and the run's context and returns a partial
 update of the state."""
 
+import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import asdict, is_dataclass, replace
@@ -46,8 +47,10 @@ from graphs.chat.tools import CreateTicketArgs, RequestHumanArgs, build_tools, t
 from graphs.redaction.engine import Redactor, Span, placeholder
 from graphs.redaction.streaming import StreamRedactor
 from models.language import Language, detect_language, is_cjk, normalise_locale
-from models.llm import ChatMessage, ChatModel, GenerationOptions, astream
+from models.llm import ChatMessage, ChatModel, GenerationOptions, LLMError, astream
 from prompts import load_prompt
+
+logger = logging.getLogger(__name__)
 
 FOLLOW_UP_MAX_CHARS = 24
 
@@ -469,8 +472,8 @@ async def translated(
 ) -> AsyncIterator[str]:
     """The translation of ``text`` the messages ask for, a sentence at a time. A sentence with a
     number or currency the original lacks stops the translation ("¥200" become "$200"), and so
-    does an ending that lost one of the original's numbers: the original is then quoted after
-    what was already sent."""
+    do an ending that lost one of the original's numbers and the model failing: the original is
+    then quoted after what was already sent."""
     budget = min(limits.max_tokens, max(64, 2 * llm.count_tokens(text)))
     options = replace(limits, max_tokens=budget)
     original = numbers(text)
@@ -478,17 +481,21 @@ async def translated(
     said: set[str] = set()
     pending = ""
     faithful = True
-    async for piece in astream(llm, messages, options):
-        pending += piece
-        while faithful and (end := sentence_end(pending)) is not None:
-            sentence, pending = pending[:end], pending[end:]
-            if numbers(sentence) - original or currencies(sentence) - money:
-                faithful = False
+    try:
+        async for piece in astream(llm, messages, options):
+            pending += piece
+            while faithful and (end := sentence_end(pending)) is not None:
+                sentence, pending = pending[:end], pending[end:]
+                if numbers(sentence) - original or currencies(sentence) - money:
+                    faithful = False
+                    break
+                said |= numbers(sentence)
+                yield sentence
+            if not faithful:
                 break
-            said |= numbers(sentence)
-            yield sentence
-        if not faithful:
-            break
+    except LLMError as exc:  # the model died: the sentences sent stand, the original follows
+        logger.warning("translation cut off, the original wording follows: %s", exc)
+        faithful = False
     if (
         faithful
         and pending.strip()

@@ -6,6 +6,7 @@ Should it still fail (a remote server that ignores the schema, a reply cut off b
 limit), the policy's own arguments are used, so a hand-over never fails for want of a summary.
 """
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,10 @@ from langchain_core.messages import AnyMessage, HumanMessage
 from pydantic import BaseModel, ValidationError
 
 from models.language import Language
-from models.llm import ChatMessage, ChatModel, GenerationOptions, acomplete
+from models.llm import ChatMessage, ChatModel, GenerationOptions, LLMError, acomplete
 from prompts import load_prompt
+
+logger = logging.getLogger(__name__)
 
 # Enough for the longest summary the schema allows (160 characters, about one token each in
 # Chinese) and the JSON around it, so the grammar can always close the string.
@@ -101,7 +104,8 @@ async def fill_arguments(
     *,
     max_tokens: int = ARGUMENT_TOKENS,
 ) -> FilledArguments:
-    """The model's arguments when they validate, else the fallback (validated too)."""
+    """The model's arguments when they validate, else the fallback (validated too): with the
+    model down as well, so a hand-over never waits on the LLM."""
     options = GenerationOptions(
         max_tokens=max_tokens,
         temperature=0.0,
@@ -109,11 +113,13 @@ async def fill_arguments(
         repeat_penalty=ARGUMENT_REPEAT_PENALTY,
     )
     started = time.perf_counter()
-    raw = await acomplete(llm, messages, options)
-    seconds = time.perf_counter() - started
     try:
+        raw = await acomplete(llm, messages, options)
         values = schema.model_validate_json(raw).model_dump()
-        return FilledArguments(values, from_model=True, seconds=seconds)
+        return FilledArguments(values, from_model=True, seconds=time.perf_counter() - started)
+    except LLMError as exc:
+        logger.warning("tool arguments from the policy, the LLM failed: %s", exc)
     except ValidationError:
-        values = schema.model_validate(fallback).model_dump()
-        return FilledArguments(values, from_model=False, seconds=seconds)
+        pass
+    values = schema.model_validate(fallback).model_dump()
+    return FilledArguments(values, from_model=False, seconds=time.perf_counter() - started)

@@ -50,15 +50,26 @@ async def test_events_follow_the_contract_order(engine: Engine, redactor: Redact
 async def test_a_failed_turn_ends_with_an_error_event_in_the_shoppers_language(
     engine: Engine, redactor: Redactor
 ) -> None:
-    service, transcripts = make_service(engine, ScriptedChatModel([["x"]], fail=True), redactor)
-    events = await collect(service, TurnRequest("退货要多久？", session_id="s-2"))  # translated
+    retriever = FakeRetriever([], fail=True)  # the knowledge store is away
+    service, transcripts = make_service(engine, ScriptedChatModel([["x"]]), redactor, retriever)
+    events = await collect(service, TurnRequest("退货要多久？", session_id="s-2"))
     assert [e.event for e in events][-1] == "error"
     assert events[-1].data == {
-        "code": "llm_unavailable",
-        "message": "抱歉，我暂时无法回答，请稍后再试。",
+        "code": "internal_error",
+        "message": "服务器出了点问题，请稍后再试。",
     }
     assert "done" not in [e.event for e in events]
     assert transcripts.messages("s-2") == []  # no half turn is stored
+
+
+async def test_with_the_llm_down_a_translated_answer_gives_the_original_wording(
+    engine: Engine, redactor: Redactor
+) -> None:
+    service, transcripts = make_service(engine, ScriptedChatModel([["x"]], fail=True), redactor)
+    events = await collect(service, TurnRequest("退货要多久？", session_id="s-5"))  # translated
+    assert events[-1].event == "done"
+    assert "Returns are accepted within 30 days." in str(events[-1].data["answer"])
+    assert [m.role for m in transcripts.messages("s-5")] == ["shopper", "assistant"]
 
 
 async def test_a_turn_past_its_deadline_ends_with_an_error_and_the_session_goes_on(

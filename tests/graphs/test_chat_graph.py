@@ -21,7 +21,6 @@ from graphs.chat.messages import (
 from graphs.chat.nodes import is_follow_up
 from graphs.chat.smalltalk import detect_small_talk
 from graphs.redaction.engine import Redactor
-from models.llm import LLMError
 from tests.fakes import (
     FakeRetriever,
     FakeTicketDesk,
@@ -145,11 +144,17 @@ async def test_raw_personal_data_never_enters_the_state_or_the_prompt(redactor: 
         assert raw not in checkpoint_dump
 
 
-async def test_a_failing_model_raises_llm_error(redactor: Redactor) -> None:
+async def test_with_the_model_failing_a_translated_answer_quotes_the_original(
+    redactor: Redactor,
+) -> None:
     llm = ScriptedChatModel([["x"]], fail=True)
     graph = build_chat_graph(InMemorySaver())
-    with pytest.raises(LLMError):
-        await run(graph, services(llm, FakeRetriever([RETURNS]), redactor), "怎么退货？")
+    tokens, state = await run(
+        graph, services(llm, FakeRetriever([RETURNS]), redactor), "怎么退货？"
+    )
+    assert llm.prompts  # the translation was asked for, and failed
+    assert RETURNS.text in state["answer"] and "原文：“" in state["answer"]
+    assert "".join(tokens).strip() == state["answer"]
 
 
 @pytest.mark.parametrize(

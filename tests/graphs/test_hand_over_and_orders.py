@@ -248,6 +248,18 @@ async def test_an_invalid_model_reply_falls_back_to_the_policys_arguments(
     assert desk.calls[0]["category"] == "FEEDBACK" and desk.calls[0]["priority"] == "high"
 
 
+async def test_with_the_model_down_a_hand_over_still_opens_a_ticket(redactor: Redactor) -> None:
+    desk = FakeTicketDesk()
+    svc = make_services(redactor, FixedIntents("complaint", 0.9), desk=desk)
+    svc.llm.fail = True  # type: ignore[attr-defined]
+    _, state = await turn(
+        build_chat_graph(InMemorySaver()), svc, "I was charged twice for LM20261002!", "down-1"
+    )
+    assert svc.llm.tool_prompts  # type: ignore[attr-defined]  # asked, and it failed
+    assert state["tool_calls"][0]["from_model"] is False and state["ticket"]
+    assert desk.calls[0]["order_id"] == "LM20261002" and desk.calls[0]["priority"] == "high"
+
+
 async def test_where_is_my_order_asks_for_the_number_and_remembers_it(
     redactor: Redactor,
 ) -> None:
