@@ -43,7 +43,7 @@ from ingest.store import KnowledgeStore, create_chroma_client
 from models.embedder import create_embedder
 from models.intents import IntentClassifier
 from models.intents.model import load_intent_model
-from models.llm import ChatModel, create_chat_model, estimate_tokens
+from models.llm import create_chat_model, estimate_tokens
 from models.reranker import create_reranker
 
 logger = logging.getLogger("kefu")
@@ -56,7 +56,7 @@ class Container:
     store: KnowledgeStore
     catalog: SqlDocumentCatalog
     pipeline: IngestPipeline
-    llm: ChatModel | None = None
+    llm: MeteredChatModel | None = None
     intents: IntentClassifier | None = None
     tickets: TicketService | None = None
     chat: ChatService | None = None
@@ -85,7 +85,7 @@ class Container:
 
     def readiness(self) -> dict[str, bool]:
         checks = {
-            "llm": self.llm is not None,
+            "llm": self.llm is not None and self.llm.ready(),
             "intent_model": self.intents is not None,
             "graph": self.chat is not None,
         }
@@ -198,6 +198,7 @@ async def build_container(settings: Settings) -> AsyncIterator[Container]:
             context_tokens=settings.llm_context_tokens,
             threads=settings.llm_threads,
             timeout=settings.llm_timeout_seconds,
+            api_key=settings.llm_api_key,
         )
     )
     embedder = container.store.embedder

@@ -135,11 +135,14 @@ class OpenAICompatibleChatModel:
     the reply in progress short, so one shopper's turn would spoil another's.
     """
 
-    def __init__(self, base_url: str, *, model: str, timeout: float) -> None:
+    def __init__(self, base_url: str, *, model: str, timeout: float, api_key: str = "") -> None:
         self.name = model
         self._base_url = base_url.rstrip("/")
         self._model = model
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout, connect=5.0))
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=5.0),
+            headers={"Authorization": f"Bearer {api_key}"} if api_key else None,
+        )
         self._schema_form: SchemaForm = "json_schema"  # until the server refuses it
 
     def count_tokens(self, text: str) -> int:
@@ -294,14 +297,21 @@ async def astream(
 
 
 def create_chat_model(
-    spec: str, *, model_name: str, context_tokens: int, threads: int, timeout: float
+    spec: str,
+    *,
+    model_name: str,
+    context_tokens: int,
+    threads: int,
+    timeout: float,
+    api_key: str = "",
 ) -> ChatModel:
-    """Build the provider named by ``spec``; a bad spec names the allowed ones."""
+    """Build the provider named by ``spec``; a bad spec names the allowed ones. ``api_key`` is
+    sent as a bearer token to a server (vLLM's and llama.cpp's ``--api-key``)."""
     provider, _, target = spec.partition(":")
     if provider == "llamacpp" and target:
         return LlamaCppChatModel(Path(target), context_tokens=context_tokens, threads=threads)
     if provider == "openai-compatible" and target.startswith(("http://", "https://")):
-        return OpenAICompatibleChatModel(target, model=model_name, timeout=timeout)
+        return OpenAICompatibleChatModel(target, model=model_name, timeout=timeout, api_key=api_key)
     raise ValueError(
         f"Unknown LLM spec {spec!r}: use llamacpp:/path/model.gguf "
         "or openai-compatible:http(s)://host:port/v1"

@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     )
     llm_temperature: float = Field(0.1, ge=0.0, le=2.0)
     llm_timeout_seconds: float = Field(120.0, gt=0, description="remote LLM request timeout")
+    llm_api_key: str = Field(
+        "", description="bearer token for an OpenAI-compatible LLM server started with an API key"
+    )
     turn_timeout_seconds: float = Field(
         180.0,
         gt=0,

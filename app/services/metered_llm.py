@@ -32,6 +32,11 @@ class MeteredChatModel:
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
+    def ready(self) -> bool:
+        """Whether the model answers now: a server's own probe; an in-process model is loaded."""
+        probe = getattr(self.inner, "ready", None)
+        return bool(probe()) if callable(probe) else True
+
     def stream(
         self,
         messages: Sequence[ChatMessage],

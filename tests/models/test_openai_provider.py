@@ -14,6 +14,7 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append(body)  # type: ignore[attr-defined]
+        self.server.authorizations.append(self.headers.get("Authorization"))  # type: ignore[attr-defined]
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
@@ -30,6 +31,7 @@ class _Handler(BaseHTTPRequestHandler):
 def server() -> Iterator[ThreadingHTTPServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.requests = []  # type: ignore[attr-defined]
+    httpd.authorizations = []  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -67,3 +69,19 @@ def test_unreachable_server_is_an_llm_error() -> None:
     )
     with pytest.raises(LLMError, match="unreachable"):
         list(model.stream([ChatMessage("user", "hi")], GenerationOptions(), threading.Event()))
+
+
+def test_an_api_key_is_sent_as_a_bearer_token(server: ThreadingHTTPServer) -> None:
+    host, port = server.server_address[:2]
+    options = GenerationOptions(max_tokens=8)
+    for api_key, expected in (("sk-local-123", "Bearer sk-local-123"), ("", None)):
+        model = create_chat_model(
+            f"openai-compatible:http://{host}:{port}/v1",
+            model_name="qwen",
+            context_tokens=512,
+            threads=1,
+            timeout=5,
+            api_key=api_key,
+        )
+        assert "".join(model.stream([ChatMessage("user", "hi")], options, threading.Event()))
+        assert server.authorizations[-1] == expected  # type: ignore[attr-defined]
