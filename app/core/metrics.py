@@ -29,6 +29,11 @@ TOOL_CALLS = Counter(
 RATE_LIMITED = Counter(
     "kefu_rate_limited", "Requests refused by a rate limit, by scope", ["scope"], registry=REGISTRY
 )
+RATE_LIMIT_ERRORS = Counter(
+    "kefu_rate_limit_errors",
+    "Requests let through unchecked because the rate limits' store (Redis) failed",
+    registry=REGISTRY,
+)
 HTTP_SECONDS = Histogram(
     "kefu_http_request_seconds",
     "HTTP request latency by method, route and status class",

@@ -6,10 +6,13 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
 
+from app.api.deps import enforce_rate
+from app.core.metrics import REGISTRY
 from app.core.ratelimit import MemoryRateLimiter, Rate, RedisRateLimiter, retry_after
 from tests.live import live_server, server_env
 
@@ -128,3 +131,17 @@ def test_two_workers_share_their_limits_through_redis(tmp_path: Path) -> None:
         assert keyed == [200, 200, 200, 429]
         metrics = httpx.get(f"{bases[0]}/metrics").text
         assert 'kefu_rate_limited_total{scope="ip"}' in metrics
+
+
+async def test_with_redis_away_requests_go_through_and_are_counted() -> None:
+    """The limits' store failing must not turn every shopper request into a 500."""
+    away = RedisRateLimiter("redis://127.0.0.1:9/0")  # nothing listens there
+    holder = SimpleNamespace(rate_limiter=away)
+    before = REGISTRY.get_sample_value("kefu_rate_limit_errors_total") or 0
+    try:
+        await enforce_rate(holder, "ip", "203.0.113.7", "1/minute")  # type: ignore[arg-type]
+        await enforce_rate(holder, "ip", "203.0.113.7", "1/minute")  # type: ignore[arg-type]
+        assert not await away.ping()
+    finally:
+        await away.close()
+    assert REGISTRY.get_sample_value("kefu_rate_limit_errors_total") == before + 2
