@@ -5,6 +5,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 # Nothing is ever fetched from a model hub; thread pools share the machine's cores politely.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -16,11 +20,48 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from app.main import create_app
+    from app.core.config import get_settings
 
-    # Kefu's own logging (JSON with request ids) and access log replace uvicorn's.
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_config=None, access_log=False)
+    settings = get_settings()  # a bad setting stops here, said plainly, before any worker
+    if args.workers > 1:
+        if not settings.chroma:
+            print(
+                "kefu serve --workers needs a Chroma server (KEFU_CHROMA=http://host:port): "
+                "a Chroma folder is opened by one process at a time",
+                file=sys.stderr,
+            )
+            return 2
+        _prepare_for_workers(settings)
+    # Kefu's own logging (JSON with request ids) and access log replace uvicorn's. The client
+    # address comes from X-Forwarded-For only when the peer is a trusted proxy.
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
     return 0
+
+
+def _prepare_for_workers(settings: "Settings") -> None:
+    """What workers would race to make, made once before they start: the schema and, in
+    development, the vault key file (each worker would otherwise make a key of its own)."""
+    from app.core.db import create_db_engine, migrate
+    from app.services.vault import load_vault_key
+
+    engine = create_db_engine(settings.resolved_database_url)
+    migrate(engine)
+    engine.dispose()
+    load_vault_key(
+        settings.vault_key,
+        settings.data_dir / "vault.key",
+        production=settings.environment == "production",
+    )
 
 
 def _ingest(args: argparse.Namespace) -> int:
@@ -154,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP service")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes, each with its own model (share state: see the README)",
+    )
     serve.set_defaults(handler=_serve)
 
     ingest = commands.add_parser("ingest", help="add files or folders to the knowledge base")
@@ -228,7 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.handler(args))
+    from pydantic import ValidationError
+
+    try:
+        return int(args.handler(args))
+    except ValidationError as exc:  # the settings (KEFU_* variables or .env) do not hold
+        print(f"kefu: the settings are not valid: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

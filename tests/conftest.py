@@ -1,6 +1,10 @@
 """Shared fixtures: real models loaded once per session, fresh data folders per test file."""
 
 import os
+import shutil
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -23,6 +27,7 @@ from graphs.redaction.engine import Redactor
 from models.bundled import DEFAULT_LLM
 from models.embedder import Embedder, create_embedder
 from models.llm import ChatModel, create_chat_model
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_KB = ROOT / "kb" / "demo"
@@ -138,3 +143,46 @@ def admin_headers() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def demo_files() -> Iterator[list[Path]]:
     yield sorted(p for p in DEMO_KB.glob("*.md") if p.stem != "README")
+
+
+CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent))
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on a free port for the module; its URL."""
+    if CHROMA is None:
+        pytest.skip("the chroma command is not installed")
+    folder = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    with (folder / "server.log").open("wb") as log:
+        process = subprocess.Popen(
+            [
+                CHROMA,
+                "run",
+                "--path",
+                str(folder / "db"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        else:
+            process.kill()
+            raise RuntimeError("chroma server did not start")
+        yield url
+        process.terminate()
+        process.wait(timeout=20)

@@ -37,15 +37,18 @@ def kefu(env: dict[str, str], *args: str) -> str:
 
 
 @contextmanager
-def live_server(env: dict[str, str]) -> Iterator[str]:
-    """`kefu serve` in ``env`` until the block ends; its base URL. Ingest before it starts:
-    Chroma's folder is read by one process at a time."""
+def live_server(env: dict[str, str], *serve_args: str) -> Iterator[str]:
+    """`kefu serve [serve_args]` in ``env`` until the block ends; its base URL. Ingest before
+    it starts: Chroma's folder is read by one process at a time."""
     data_dir = Path(env["KEFU_DATA_DIR"])
     port = free_port()
     log_path = data_dir / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [KEFU, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
+            [KEFU, "serve", "--port", str(port), *serve_args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         base = f"http://127.0.0.1:{port}"
         try:

@@ -176,6 +176,12 @@ class Settings(BaseSettings):
     )
     rate_limit_session: str = Field("20/minute", description="chat turns per session")
     rate_limit_key: str = Field("1200/minute", description="requests per API key")
+    trusted_proxies: str = Field(
+        "127.0.0.1",
+        description="comma-separated addresses or networks (10.0.0.0/8) of reverse proxies whose "
+        "X-Forwarded-For and X-Forwarded-Proto are believed, for client IPs in rate limits and "
+        "logs; '*' for any, empty for none",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"],
         description="comma-separated origins (shop sites) whose pages may embed the widget and "

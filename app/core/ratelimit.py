@@ -55,6 +55,10 @@ class RateLimiter(Protocol):
         until one may."""
         ...
 
+    async def ping(self) -> bool:
+        """Whether the limits' store answers."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -83,6 +87,9 @@ class MemoryRateLimiter:
     def _forget_idle(self, now: float) -> None:
         for key in [k for k, at in self._empty_at.items() if at <= now]:
             del self._empty_at[key]
+
+    async def ping(self) -> bool:
+        return True
 
     async def close(self) -> None:
         return None

@@ -1,7 +1,12 @@
 """Health, readiness, metrics and the web pages."""
 
+from pathlib import Path
+
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
+
+from app.main import create_app
+from tests.conftest import make_settings
 
 
 async def test_health_and_readiness(api: httpx.AsyncClient) -> None:
@@ -73,3 +78,21 @@ async def test_demo_page_widget_and_console_are_served(api: httpx.AsyncClient) -
     assert console.status_code == 200 and "/static/console.js" in console.text
     for asset in ("/static/console.js", "/static/console.css"):
         assert (await api.get(asset)).status_code == 200
+
+
+async def test_redis_away_makes_a_worker_not_ready(tmp_path: Path) -> None:
+    """With Redis configured and away, session locks cannot be taken: 503 for the load
+    balancer. The LLM away alone is only `degraded`."""
+    settings = make_settings(
+        tmp_path, redis_url="redis://127.0.0.1:9/0", llm="openai-compatible:http://127.0.0.1:9/v1"
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://kefu.test") as client:
+            readiness = await client.get("/readyz")
+    assert readiness.status_code == 503
+    body = readiness.json()
+    assert body["status"] == "not_ready"
+    assert body["checks"]["redis"] is False and body["checks"]["llm"] is False
+    assert body["checks"]["database"] is True

@@ -2,6 +2,7 @@
 real workers."""
 
 import asyncio
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack
@@ -14,7 +15,7 @@ import pytest
 from app.api.deps import enforce_rate
 from app.core.metrics import REGISTRY
 from app.core.ratelimit import MemoryRateLimiter, Rate, RedisRateLimiter, retry_after
-from tests.live import live_server, server_env
+from tests.live import KEFU, live_server, server_env
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -145,3 +146,65 @@ async def test_with_redis_away_requests_go_through_and_are_counted() -> None:
     finally:
         await away.close()
     assert REGISTRY.get_sample_value("kefu_rate_limit_errors_total") == before + 2
+
+
+def test_client_ips_come_from_trusted_proxies_only(tmp_path: Path, chroma_server: str) -> None:
+    """Behind a trusted proxy each shopper's X-Forwarded-For address has its own limit; from
+    an untrusted peer the header is ignored. Two workers of one `kefu serve --workers 2`
+    share the counts through Redis."""
+    if not asyncio.run(_redis_answers()):
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    common = {
+        "redis_url": REDIS_URL,
+        "rate_limit_ip": "2/minute",
+        "llm": "openai-compatible:http://127.0.0.1:9/v1",  # no model needed for these calls
+    }
+
+    def statuses(base: str, forwarded_for: str, count: int) -> list[int]:
+        url = f"{base}/v1/sessions/{uuid.uuid4().hex}/messages"
+        headers = {"X-Forwarded-For": forwarded_for}
+        return [httpx.get(url, headers=headers).status_code for _ in range(count)]
+
+    for name in ("trusted", "untrusted"):
+        (tmp_path / name).mkdir()
+    trusted = server_env(
+        tmp_path / "trusted", redis_prefix=f"kefu-test:{uuid.uuid4().hex}:", chroma=chroma_server
+    )
+    with live_server({**trusted, **_kefu(common)}, "--workers", "2") as base:
+        assert statuses(base, "203.0.113.1", 3) == [404, 404, 429]
+        assert statuses(base, "198.51.100.7, 203.0.113.1", 1) == [429]  # the proxy's own entry
+        assert statuses(base, "203.0.113.2", 2) == [404, 404]  # another shopper
+    untrusted = server_env(
+        tmp_path / "untrusted", redis_prefix=f"kefu-test:{uuid.uuid4().hex}:", trusted_proxies=""
+    )
+    with live_server({**untrusted, **_kefu(common)}) as base:
+        assert statuses(base, "203.0.113.1", 2) == [404, 404]
+        assert statuses(base, "203.0.113.2", 1) == [429]  # one peer, one limit, whatever it says
+
+
+def _kefu(settings: dict[str, str]) -> dict[str, str]:
+    return {f"KEFU_{name.upper()}": value for name, value in settings.items()}
+
+
+def test_several_workers_need_a_chroma_server(tmp_path: Path) -> None:
+    refused = subprocess.run(
+        [KEFU, "serve", "--workers", "2"],
+        env=server_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 2 and "KEFU_CHROMA" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_a_bad_setting_is_said_plainly(tmp_path: Path) -> None:
+    refused = subprocess.run(
+        [KEFU, "serve"],
+        env=server_env(tmp_path, rate_limit_ip="lots"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert refused.returncode == 2 and "rate_limit_ip" in refused.stderr
+    assert "Traceback" not in refused.stderr

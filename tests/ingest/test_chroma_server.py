@@ -1,16 +1,9 @@
 """Chroma in client-server mode: a real `chroma run` server, the same code as the embedded
 folder, chosen by KEFU_CHROMA alone."""
 
-import os
-import shutil
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 
 from app.core.db import create_db_engine, migrate
 from app.services.catalog import SqlDocumentCatalog
@@ -20,48 +13,7 @@ from ingest.store import KnowledgeStore, create_chroma_client
 from models.embedder import Embedder
 from models.llm import estimate_tokens
 from tests.conftest import DEMO_KB
-from tests.live import free_port, kefu, live_server, server_env
-
-CHROMA = shutil.which("chroma", path=str(Path(sys.executable).parent))
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if CHROMA is None:
-        pytest.skip("the chroma command is not installed")
-    folder = tmp_path_factory.mktemp("chroma-server")
-    port = free_port()
-    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [
-                CHROMA,
-                "run",
-                "--path",
-                str(folder / "db"),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            process.kill()
-            raise RuntimeError("chroma server did not start")
-        yield url
-        process.terminate()
-        process.wait(timeout=20)
+from tests.live import kefu, live_server, server_env
 
 
 def test_the_knowledge_base_lives_in_a_chroma_server(

@@ -359,9 +359,8 @@ def test_the_llm_server_killed_mid_answer_then_back_without_a_restart_of_kefu(
     llama: LlamaServer, kefu_server: tuple[str, dict[str, str]]
 ) -> None:
     """The server dies while the answer streams (after its first translated words): the
-    stream ends with the `error` event, or with the help centre's original words (the
-    fallback when a translation stops short); never with a half answer as if whole. Once the
-    server is back, the same session goes on."""
+    translated sentences stand and the help centre's original words follow, cited; never a
+    half answer as if whole. Once the server is back, the same session goes on."""
     llama.ensure_running()
     base, _ = kefu_server
     events: list[tuple[str, dict[str, Any]]] = []
@@ -377,41 +376,42 @@ def test_the_llm_server_killed_mid_answer_then_back_without_a_restart_of_kefu(
     names = [name for name, _ in events]
     assert names[0] == "session" and killed
     last, data = events[-1]
-    if last == "error":
-        assert data["code"] == "llm_unavailable" and data["message"]
-        assert "done" not in names
-    else:
-        assert last == "done", events[-1]
-        assert "原文：“" in str(data["answer"]) and data["sources"]
+    assert last == "done" and "error" not in names, events[-1]
+    assert "原文：“" in str(data["answer"]) and "[1]" in str(data["answer"]) and data["sources"]
 
     llama.ensure_running()
     session_id = events[0][1]["session_id"]
-    again = stream_turn(base, {"message": "退货期限是多久？", "session_id": session_id})
-    assert again[-1][0] == "done" and "[1]" in str(again[-1][1]["answer"]), again[-1]
+    # The session goes on (what it answers depends on the escalation policy: asking after a
+    # quoted original may count as the first answer not having helped).
+    again = stream_turn(base, {"message": "退货运费谁出？", "session_id": session_id})
+    assert again[-1][0] == "done" and again[-1][1]["answer"], again[-1]
+    assert httpx.get(f"{base}/readyz").json()["status"] == "ready"
     assert again[0][1]["session_id"] == session_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/container.py readiness reports llm=True whenever an LLM object exists; "
-    "OpenAICompatibleChatModel.ready() tells whether its server answers",
-)
-def test_readiness_reports_the_llm_server_down(
+def test_readiness_reports_the_llm_server_down_as_degraded(
     llama: LlamaServer, kefu_server: tuple[str, dict[str, str]]
 ) -> None:
+    """A worker whose LLM server is away still serves (original wording, policy tickets): it
+    stays in the load balancer, and readiness says it is degraded."""
     base, _ = kefu_server
     llama.ensure_running()
-    assert httpx.get(f"{base}/readyz").json()["checks"]["llm"] is True
+    assert httpx.get(f"{base}/readyz").json() == {
+        "status": "ready",
+        "checks": {
+            "llm": True,
+            "intent_model": True,
+            "graph": True,
+            "database": True,
+            "knowledge_store": True,
+        },
+    }
     llama.kill()
     readiness = httpx.get(f"{base}/readyz")
-    assert readiness.json()["checks"]["llm"] is False and readiness.status_code == 503
+    assert readiness.status_code == 200
+    assert readiness.json()["status"] == "degraded" and readiness.json()["checks"]["llm"] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="graphs/chat/tool_arguments.py fill_arguments lets LLMError through: with the LLM "
-    "down a hand-over is an error event, not a ticket from the policy's own arguments",
-)
 def test_a_hand_over_with_the_llm_server_down_still_opens_a_ticket(
     llama: LlamaServer, kefu_server: tuple[str, dict[str, str]]
 ) -> None:

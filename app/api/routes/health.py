@@ -1,6 +1,7 @@
 """Liveness, readiness and Prometheus metrics."""
 
 import logging
+from typing import Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
@@ -19,17 +20,47 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+# Without these a worker still serves: a turn quotes the help centre instead of translating,
+# a hand-over fills its ticket from the policy. Alerts watch them; load balancers need not.
+OPTIONAL_CHECKS = frozenset({"llm"})
+READINESS = {
+    "type": "object",
+    "required": ["status", "checks"],
+    "properties": {
+        "status": {"enum": ["ready", "degraded", "not_ready"]},
+        "checks": {"type": "object", "additionalProperties": {"type": "boolean"}},
+    },
+}
+READY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Ready; `degraded` when only the LLM does not answer (answers are the "
+        "help centre's own sentences, hand-overs use the policy's arguments meanwhile).",
+        "content": {"application/json": {"schema": READINESS}},
+    },
+    503: {
+        "description": "A model or store is not ready; `checks` says which.",
+        "content": {"application/json": {"schema": READINESS}},
+    },
+}
+METRICS_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Prometheus' text format.",
+        "content": {"text/plain": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get("/readyz", response_class=JSONResponse, responses=READY_RESPONSES)
 async def readyz(container: ContainerDep) -> JSONResponse:
     checks = await run_in_threadpool(container.readiness)
-    ready = all(checks.values())
-    return JSONResponse(
-        {"status": "ready" if ready else "not_ready", "checks": checks},
-        status_code=200 if ready else 503,
-    )
+    if container.settings.redis_url:  # shared limits and session locks live there
+        checks["redis"] = await container.rate_limiter.ping()
+    required = all(ok for name, ok in checks.items() if name not in OPTIONAL_CHECKS)
+    status = "not_ready" if not required else "ready" if all(checks.values()) else "degraded"
+    return JSONResponse({"status": status, "checks": checks}, status_code=200 if required else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response, responses=METRICS_RESPONSE)
 async def metrics(container: ContainerDep) -> Response:
     figures = None
     if container.tickets is not None:
