@@ -32,6 +32,8 @@ def _serve(args: argparse.Namespace) -> int:
             )
             return 2
         _prepare_for_workers(settings)
+    else:
+        _check_vault_key(settings)
     # Kefu's own logging (JSON with request ids) and access log replace uvicorn's. The client
     # address comes from X-Forwarded-For only when the peer is a trusted proxy.
     uvicorn.run(
@@ -52,11 +54,18 @@ def _prepare_for_workers(settings: "Settings") -> None:
     """What workers would race to make, made once before they start: the schema and, in
     development, the vault key file (each worker would otherwise make a key of its own)."""
     from app.core.db import create_db_engine, migrate
-    from app.services.vault import load_vault_key
 
     engine = create_db_engine(settings.resolved_database_url)
     migrate(engine)
     engine.dispose()
+    _check_vault_key(settings)
+
+
+def _check_vault_key(settings: "Settings") -> None:
+    """A wrong or missing vault key stops `kefu serve` here, said plainly (in development the
+    key file is made)."""
+    from app.services.vault import load_vault_key
+
     load_vault_key(
         settings.vault_key,
         settings.data_dir / "vault.key",
@@ -277,10 +286,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from pydantic import ValidationError
 
+    from app.services.vault import VaultKeyError
+
     try:
         return int(args.handler(args))
     except ValidationError as exc:  # the settings (KEFU_* variables or .env) do not hold
         print(f"kefu: the settings are not valid: {exc}", file=sys.stderr)
+        return 2
+    except VaultKeyError as exc:
+        print(f"kefu: {exc}", file=sys.stderr)
         return 2
 
 

@@ -34,6 +34,11 @@ RATE_LIMIT_ERRORS = Counter(
     "Requests let through unchecked because the rate limits' store (Redis) failed",
     registry=REGISTRY,
 )
+SESSION_LOCK_FALLBACKS = Counter(
+    "kefu_session_lock_fallbacks",
+    "Chat turns kept apart by a lock in their worker only, because Redis failed",
+    registry=REGISTRY,
+)
 HTTP_SECONDS = Histogram(
     "kefu_http_request_seconds",
     "HTTP request latency by method, route and status class",

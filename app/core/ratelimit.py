@@ -116,7 +116,7 @@ class RedisRateLimiter:
     def __init__(self, url: str, prefix: str = "kefu:") -> None:
         from redis.asyncio import Redis
 
-        self._redis = Redis.from_url(url)
+        self._redis = Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=2.0)
         self._script = self._redis.register_script(_GCRA)
         self._prefix = f"{prefix}ratelimit:"
 

@@ -2,10 +2,16 @@
 lock per session in this process, or in Redis when several workers serve the same sessions."""
 
 import asyncio
+import logging
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
+
+from app.core.metrics import SESSION_LOCK_FALLBACKS
+
+logger = logging.getLogger(__name__)
+REDIS_TIMEOUT_SECONDS = 2.0  # a Redis that drops packets must not hang turns or readiness
 
 
 class SessionLocks(Protocol):
@@ -36,24 +42,41 @@ class RedisSessionLocks:
     def __init__(self, url: str, prefix: str = "kefu:", hold_seconds: float = 300) -> None:
         from redis.asyncio import Redis
 
-        self._redis = Redis.from_url(url)
+        self._redis = Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+        )
         self._prefix = f"{prefix}session-lock:"
         self._hold = hold_seconds
+        # Should Redis be away, turns are still kept apart within this worker.
+        self._fallback = LocalSessionLocks()
 
     @asynccontextmanager
     async def hold(self, session_id: str) -> AsyncIterator[None]:
+        from redis.exceptions import RedisError
+
         lock = self._redis.lock(
             self._prefix + session_id,
             timeout=self._hold,
             sleep=0.05,
             blocking_timeout=self._hold,
         )
-        if not await lock.acquire():
+        try:
+            acquired = await lock.acquire()
+        except RedisError as exc:
+            SESSION_LOCK_FALLBACKS.inc()
+            logger.warning("session lock in this worker only, Redis failed: %s", exc)
+            async with self._fallback.hold(session_id):
+                yield
+            return
+        if not acquired:
             raise TimeoutError(f"session {session_id} stayed busy for {self._hold} s")
         try:
             yield
         finally:
-            await lock.release()
+            try:
+                await lock.release()
+            except RedisError as exc:  # it expires by itself after hold_seconds
+                logger.warning("session lock not released, Redis failed: %s", exc)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -198,13 +198,17 @@ def test_several_workers_need_a_chroma_server(tmp_path: Path) -> None:
     assert "Traceback" not in refused.stderr
 
 
-def test_a_bad_setting_is_said_plainly(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("setting", "value", "said"),
+    [("rate_limit_ip", "lots", "rate_limit_ip"), ("vault_key", "not-a-key", "KEFU_VAULT_KEY")],
+)
+def test_a_bad_setting_is_said_plainly(tmp_path: Path, setting: str, value: str, said: str) -> None:
     refused = subprocess.run(
         [KEFU, "serve"],
-        env=server_env(tmp_path, rate_limit_ip="lots"),
+        env=server_env(tmp_path, **{setting: value}),
         capture_output=True,
         text=True,
         timeout=120,
     )
-    assert refused.returncode == 2 and "rate_limit_ip" in refused.stderr
+    assert refused.returncode == 2 and said in refused.stderr
     assert "Traceback" not in refused.stderr

@@ -21,8 +21,10 @@ async def healthz() -> dict[str, str]:
 
 
 # Without these a worker still serves: a turn quotes the help centre instead of translating,
-# a hand-over fills its ticket from the policy. Alerts watch them; load balancers need not.
-OPTIONAL_CHECKS = frozenset({"llm"})
+# a hand-over fills its ticket from the policy; with Redis away, rate limits go unchecked and
+# a session's turns are kept apart within each worker. Alerts watch them; load balancers need
+# not.
+OPTIONAL_CHECKS = frozenset({"llm", "redis"})
 READINESS = {
     "type": "object",
     "required": ["status", "checks"],
@@ -33,8 +35,9 @@ READINESS = {
 }
 READY_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
-        "description": "Ready; `degraded` when only the LLM does not answer (answers are the "
-        "help centre's own sentences, hand-overs use the policy's arguments meanwhile).",
+        "description": "Ready; `degraded` when only the LLM or Redis does not answer (answers "
+        "quote the help centre, hand-overs use the policy's arguments, limits and locks are "
+        "per worker meanwhile).",
         "content": {"application/json": {"schema": READINESS}},
     },
     503: {
@@ -68,6 +71,8 @@ async def metrics(container: ContainerDep) -> Response:
             figures = await run_in_threadpool(container.tickets.queue_figures)
         except Exception:  # the database is away: the other metrics still matter
             logger.warning("tickets left out of the metrics: the database did not answer")
+            TICKETS.clear()  # no stale figures
+            TICKETS_OVERDUE.clear()
     if figures is not None:
         TICKETS.clear()
         for (status, priority), count in figures.tickets.items():
