@@ -216,29 +216,15 @@ class ChatService:
         except (asyncio.CancelledError, GeneratorExit):
             CHAT_TURNS.labels("cancelled").inc()  # the client went away; generation stops
             raise
-        except TimeoutError:
-            logger.warning("chat turn of session %s passed its deadline", session_id)
-            CHAT_TURNS.labels("timeout").inc()
+        except Exception as exc:
+            outcome, code = _failure(exc)
+            if outcome == "error":
+                logger.exception("chat turn failed in session %s", session_id)
+            else:
+                logger.warning("chat turn of session %s: %s (%s)", session_id, code, exc)
+            CHAT_TURNS.labels(outcome).inc()
             await self._record(session_id, lang, state, Outcome.error, started, first_token_at)
-            yield ChatEvent(
-                "error", {"code": "turn_timeout", "message": message("turn_timeout", lang)}
-            )
-            return
-        except LLMError as exc:
-            logger.warning("LLM failed in session %s: %s", session_id, exc)
-            CHAT_TURNS.labels("llm_error").inc()
-            await self._record(session_id, lang, state, Outcome.error, started, first_token_at)
-            yield ChatEvent(
-                "error", {"code": "llm_unavailable", "message": message("llm_unavailable", lang)}
-            )
-            return
-        except Exception:
-            logger.exception("chat turn failed in session %s", session_id)
-            CHAT_TURNS.labels("error").inc()
-            await self._record(session_id, lang, state, Outcome.error, started, first_token_at)
-            yield ChatEvent(
-                "error", {"code": "internal_error", "message": message("internal_error", lang)}
-            )
+            yield ChatEvent("error", {"code": code, "message": message(code, lang)})
             return
 
         sources = [source_item(p) for p in state.get("passages", [])]
@@ -300,3 +286,12 @@ async def _until(progress: AsyncIterator[Any], deadline: float | None) -> AsyncI
             yield item
     finally:
         await progress.aclose()  # type: ignore[attr-defined]
+
+
+def _failure(exc: Exception) -> tuple[str, str]:
+    """A failed turn's outcome (for the metric) and its error code (for the shopper)."""
+    if isinstance(exc, TimeoutError):
+        return "timeout", "turn_timeout"  # past its deadline
+    if isinstance(exc, LLMError):
+        return "llm_error", "llm_unavailable"
+    return "error", "internal_error"

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from models.llm import ChatMessage, GenerationOptions, LLMError, create_chat_model
+from models.llm import ChatMessage, ChatModel, GenerationOptions, LLMError, create_chat_model
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -39,15 +39,20 @@ def server() -> Iterator[ThreadingHTTPServer]:
     httpd.server_close()
 
 
-def test_streams_pieces_from_an_openai_compatible_server(server: ThreadingHTTPServer) -> None:
+def model_of(server: ThreadingHTTPServer, api_key: str = "") -> ChatModel:
     host, port = server.server_address[:2]
-    model = create_chat_model(
+    return create_chat_model(
         f"openai-compatible:http://{host}:{port}/v1",
         model_name="qwen",
         context_tokens=512,
         threads=1,
         timeout=5,
+        api_key=api_key,
     )
+
+
+def test_streams_pieces_from_an_openai_compatible_server(server: ThreadingHTTPServer) -> None:
+    model = model_of(server)
     pieces = list(
         model.stream(
             [ChatMessage("user", "hi")], GenerationOptions(max_tokens=8), threading.Event()
@@ -72,16 +77,8 @@ def test_unreachable_server_is_an_llm_error() -> None:
 
 
 def test_an_api_key_is_sent_as_a_bearer_token(server: ThreadingHTTPServer) -> None:
-    host, port = server.server_address[:2]
     options = GenerationOptions(max_tokens=8)
     for api_key, expected in (("sk-local-123", "Bearer sk-local-123"), ("", None)):
-        model = create_chat_model(
-            f"openai-compatible:http://{host}:{port}/v1",
-            model_name="qwen",
-            context_tokens=512,
-            threads=1,
-            timeout=5,
-            api_key=api_key,
-        )
+        model = model_of(server, api_key)
         assert "".join(model.stream([ChatMessage("user", "hi")], options, threading.Event()))
         assert server.authorizations[-1] == expected  # type: ignore[attr-defined]
