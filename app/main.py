@@ -1,7 +1,8 @@
 """The FastAPI application and its lifespan."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -26,7 +27,7 @@ from app.api.routes import (
 )
 from app.container import build_container
 from app.core.config import Settings, get_settings
-from app.core.errors import install_error_handlers
+from app.core.errors import ERROR_STATUSES, ErrorBody, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimit, RequestContext
 
@@ -79,4 +80,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=web.STATIC_DIR, check_dir=False), name="static")
     app.add_middleware(RequestContext, hsts=settings.environment == "production")
+    app.openapi = _with_error_bodies(app)  # type: ignore[method-assign]
     return app
+
+
+def _with_error_bodies(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The schema with Kefu's own 422 body: FastAPI documents its ``{"detail": [...]}``, which
+    the error handlers never send (they answer ``{"error": {"code", "message"}}``)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        body = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(body.pop("$defs", {}))
+        components[ErrorBody.__name__] = body
+        for operation in (op for path in schema.get("paths", {}).values() for op in path.values()):
+            invalid = operation.get("responses", {}).get("422")
+            if invalid is not None:
+                invalid["description"] = ERROR_STATUSES[422]
+                invalid["content"] = {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                }
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        return schema
+
+    return openapi

@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.i18n import language_from_header, message
@@ -34,8 +35,46 @@ class ApiError(Exception):
         self.headers: dict[str, str] = {}
 
 
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every JSON error the API answers with."""
+
+    error: ErrorDetail
+
+
+# What each error status means, as the schema documents it.
+ERROR_STATUSES = {
+    400: "The body cannot be read: not JSON (`malformed_json`), or a broken form.",
+    401: "No API key, or an unknown one.",
+    403: "The key's role is too low.",
+    404: "Not found.",
+    409: "The change conflicts with the current state.",
+    413: "Too large: the body, an upload or a message.",
+    415: "A file type that is not supported.",
+    422: "The request is invalid (`invalid_request`, or a more specific code).",
+    429: "Over a rate limit; `Retry-After` says when to try again.",
+    503: "A model or store this needs is not available.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of these error statuses, each with the error body."""
+    return {
+        status: {"model": ErrorBody, "description": ERROR_STATUSES[status]} for status in statuses
+    }
+
+
+def _encodable(text: str) -> str:
+    """The text with any lone surrogate replaced: JSON responses are UTF-8."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def error_body(code: str, text: str) -> dict[str, Any]:
-    return {"error": {"code": code, "message": text}}
+    return {"error": {"code": code, "message": _encodable(text)}}
 
 
 def _lang(request: Request) -> Any:
