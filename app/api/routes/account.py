@@ -6,8 +6,9 @@ from typing import Any
 from fastapi import APIRouter
 
 from app.api.deps import AgentKey
+from app.core.errors import error_responses
 
-router = APIRouter(prefix="/v1", tags=["account"])
+router = APIRouter(prefix="/v1", tags=["account"], responses=error_responses(401, 403, 429))
 
 
 @router.get("/me")

@@ -11,15 +11,24 @@ from starlette.concurrency import run_in_threadpool
 
 from app.analytics.summary import EXPORT_COLUMNS, export_rows, summarise
 from app.api.deps import ContainerDep, StaffKey
-from app.core.errors import ApiError
+from app.api.routes.params import IsoDay
+from app.core.errors import ApiError, error_responses
 
-router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
+router = APIRouter(
+    prefix="/v1/analytics", tags=["analytics"], responses=error_responses(401, 403, 422, 429)
+)
 
 MAX_DAYS = 400
 DEFAULT_DAYS = 30
 
-From = Annotated[date | None, Query(alias="from", description="first local day (YYYY-MM-DD)")]
-To = Annotated[date | None, Query(alias="to", description="last local day, included")]
+From = Annotated[IsoDay | None, Query(alias="from", description="first local day (YYYY-MM-DD)")]
+To = Annotated[IsoDay | None, Query(alias="to", description="last local day, included")]
+CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "One row per local day, hour, language, intent and outcome.",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
 
 
 def date_range(start: date | None, last: date | None, today: date) -> tuple[date, date]:
@@ -43,7 +52,7 @@ async def analytics_summary(
     return summary.as_json()
 
 
-@router.get("/export")
+@router.get("/export", response_class=Response, responses=CSV_RESPONSE)
 async def analytics_export(
     container: ContainerDep, key: StaffKey, start: From = None, last: To = None
 ) -> Response:

@@ -1,24 +1,27 @@
 """The audit log for admins; reading it is itself recorded."""
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AdminKey, ContainerDep
+from app.api.routes.params import IsoTime, Text
+from app.core.errors import error_responses
 from app.services.audit import AuditLog, actor_of
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = APIRouter(
+    prefix="/v1/audit", tags=["audit"], responses=error_responses(401, 403, 422, 429)
+)
 
 
 @router.get("")
 async def read_audit_log(
     container: ContainerDep,
     key: AdminKey,
-    action: Annotated[str | None, Query(max_length=64)] = None,
-    subject: Annotated[str | None, Query(max_length=160)] = None,
-    since: datetime | None = None,
+    action: Annotated[Text | None, Query(max_length=64)] = None,
+    subject: Annotated[Text | None, Query(max_length=160)] = None,
+    since: Annotated[IsoTime | None, Query(description="ISO 8601, with its offset")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> dict[str, Any]:
     log = AuditLog(container.engine)

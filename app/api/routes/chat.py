@@ -1,37 +1,37 @@
 """The shopper's chat: a streamed turn (SSE) or the same turn as one JSON answer."""
 
 import json
-import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from app.api.deps import ContainerDep, ShopperRateLimit, enforce_rate
+from app.api.routes.params import SESSION_ID_PATTERN, Text, non_blank
 from app.container import Container
-from app.core.errors import ApiError
+from app.core.errors import ApiError, ErrorDetail, error_responses
 from app.services.chat import ChatService, TurnRequest
 
-router = APIRouter(prefix="/v1", tags=["chat"], dependencies=[ShopperRateLimit])
-
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+router = APIRouter(
+    prefix="/v1",
+    tags=["chat"],
+    dependencies=[ShopperRateLimit],
+    responses=error_responses(400, 413, 422, 429, 503),
+)
 
 
 class ChatRequest(BaseModel):
-    message: str = Field(description="what the shopper wrote")
-    session_id: str | None = Field(None, description="continue this session; new when absent")
-    customer_id: str | None = Field(None, max_length=128, description="the shop's customer id")
-    locale: str | None = Field(None, max_length=16, description="zh-CN or en; else detected")
-
-    @field_validator("session_id")
-    @classmethod
-    def _session_id_format(cls, value: str | None) -> str | None:
-        if value is not None and not SESSION_ID.match(value):
-            raise ValueError("session_id must be 1-64 letters, digits, '-' or '_'")
-        return value
+    message: Text = Field(**non_blank("what the shopper wrote"))
+    session_id: str | None = Field(
+        None,
+        pattern=SESSION_ID_PATTERN,
+        description="continue this session (1-64 letters, digits, '-' or '_'); new when absent",
+    )
+    customer_id: Text | None = Field(None, max_length=128, description="the shop's customer id")
+    locale: Text | None = Field(None, max_length=16, description="zh-CN or en; else detected")
 
 
 async def _turn_request(body: ChatRequest, container: Container) -> TurnRequest:
@@ -57,7 +57,87 @@ def _chat(container: ContainerDep) -> ChatService:
 ChatBody = Annotated[ChatRequest, Body()]
 
 
-@router.post("/chat/stream", response_class=EventSourceResponse)
+# --- what a turn answers, as the schema documents it (the contract's events) -----------------
+
+
+class Intent(BaseModel):
+    label: str
+    confidence: float
+
+
+class Source(BaseModel):
+    document_id: str
+    document: str = Field(description="the file name as uploaded or ingested")
+    title: str
+    heading: str
+    chunk_id: str
+    score: float
+    url: str = Field(description="the page of the cited passage")
+
+
+class TurnDone(BaseModel):
+    """The ``done`` event's payload: the last of a turn, and the answer of ``POST /v1/chat``."""
+
+    session_id: str
+    answer: str
+    intent: Intent | None
+    sources: list[Source]
+    ticket_id: int | None
+    handoff: bool = Field(description="the turn offered or started a hand-over to a person")
+    lang: str
+    prompt_version: str | None
+    tools: list[str] = Field(description="the tools the turn called")
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _object(properties: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+STRING, INTEGER = {"type": "string"}, {"type": "integer"}
+EVENT_DATA: dict[str, dict[str, Any]] = {
+    "session": _object({"session_id": STRING}),
+    "agent_message": _object({"id": INTEGER, "text": STRING, "created_at": STRING}),
+    "intent": _ref(Intent),
+    "token": _object({"text": STRING}),
+    "sources": _object({"items": {"type": "array", "items": _ref(Source)}}),
+    "ticket": _object({"id": INTEGER, "status": STRING}),
+    "rating": _object({"prompt": STRING, "scale": {"type": "array"}, "feedback_url": STRING}),
+    "done": _ref(TurnDone),
+    "error": _ref(ErrorDetail),
+}
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The turn's events: session, intent, token..., sources, done (or error).",
+        "content": {
+            "text/event-stream": {
+                "schema": {
+                    "oneOf": [
+                        {
+                            "type": "object",
+                            "required": ["event", "data"],
+                            "properties": {
+                                "event": {"const": name},
+                                "data": {
+                                    "type": "string",
+                                    "contentMediaType": "application/json",
+                                    "contentSchema": data,
+                                },
+                            },
+                        }
+                        for name, data in EVENT_DATA.items()
+                    ]
+                }
+            }
+        },
+    }
+}
+
+
+@router.post("/chat/stream", response_class=EventSourceResponse, responses=STREAM_RESPONSES)
 async def chat_stream(
     body: ChatBody, container: ContainerDep, request: Request
 ) -> EventSourceResponse:
@@ -74,7 +154,7 @@ async def chat_stream(
     return EventSourceResponse(events(), ping=15)
 
 
-@router.post("/chat")
+@router.post("/chat", responses={200: {"model": TurnDone}})
 async def chat_once(body: ChatBody, container: ContainerDep) -> JSONResponse:
     """The same turn as /chat/stream, answered with the ``done`` payload."""
     turn = await _turn_request(body, container)

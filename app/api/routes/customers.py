@@ -2,20 +2,23 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AdminKey, ContainerDep
-from app.core.errors import ApiError
+from app.api.routes.params import text_path
+from app.core.errors import ApiError, error_responses
 from app.services.audit import AuditLog, actor_of
 from app.services.customers import CustomerData
 from app.services.retention import forget_elsewhere
 
-router = APIRouter(prefix="/v1/customers", tags=["customers"])
-CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
+router = APIRouter(
+    prefix="/v1/customers", tags=["customers"], responses=error_responses(401, 403, 422, 429)
+)
+CustomerId = Annotated[str, text_path("the shop's customer id", max_length=128)]
 
 
-@router.get("/{customer_id}/export")
+@router.get("/{customer_id}/export", responses=error_responses(404))
 async def export_customer(
     customer_id: CustomerId, container: ContainerDep, key: AdminKey
 ) -> dict[str, Any]:

@@ -1,18 +1,24 @@
 """The knowledge base: upload, list and delete documents (staff and admins)."""
 
+from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, UploadFile, status
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ContainerDep, StaffKey
-from app.core.errors import ApiError
+from app.api.routes.params import storable, text_path
+from app.core.errors import ApiError, error_responses
 from app.core.metrics import DOCUMENTS_INGESTED
 
-router = APIRouter(prefix="/v1/documents", tags=["documents"])
+router = APIRouter(
+    prefix="/v1/documents", tags=["documents"], responses=error_responses(401, 403, 422, 429)
+)
+MAX_FILENAME_CHARS = 255
+DocumentId = Annotated[str, text_path("the document's id", max_length=128)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(400, 413, 415))
 async def upload_document(
     container: ContainerDep,
     _key: StaffKey,
@@ -20,6 +26,10 @@ async def upload_document(
 ) -> dict[str, Any]:
     if file is None or not file.filename:
         raise ApiError(422, "missing_file")
+    name = PurePath(file.filename).name
+    if not storable(name) or len(name) > MAX_FILENAME_CHARS:  # what the catalog can hold
+        detail = f"file: a file name of at most {MAX_FILENAME_CHARS} characters, without NUL"
+        raise ApiError(422, "invalid_request", detail=detail)
     limit = container.settings.max_upload_bytes
     data = await file.read(limit + 1)
     result = await run_in_threadpool(container.pipeline.ingest_bytes, file.filename, data)
@@ -57,8 +67,10 @@ async def list_documents(container: ContainerDep, _key: StaffKey) -> dict[str, A
     }
 
 
-@router.delete("/{document_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_document(document_id: str, container: ContainerDep, _key: StaffKey) -> None:
+@router.delete(
+    "/{document_id}", status_code=status.HTTP_204_NO_CONTENT, responses=error_responses(404)
+)
+async def delete_document(document_id: DocumentId, container: ContainerDep, _key: StaffKey) -> None:
     row = await run_in_threadpool(container.catalog.get, document_id)
     if row is None:
         raise ApiError(404, "document_not_found", id=document_id[:64])

@@ -7,13 +7,18 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AgentKey, ContainerDep
-from app.core.errors import ApiError
+from app.api.routes.params import Text, non_blank
+from app.core.errors import ApiError, error_responses
 
-router = APIRouter(prefix="/v1/intents", tags=["intents"])
+router = APIRouter(
+    prefix="/v1/intents",
+    tags=["intents"],
+    responses=error_responses(400, 401, 403, 413, 422, 429, 503),
+)
 
 
 class ClassifyRequest(BaseModel):
-    text: str = Field(description="the message to classify")
+    text: Text = Field(**non_blank("the message to classify"))
 
 
 @router.post("/classify")

@@ -7,15 +7,18 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import ContainerDep, StaffKey
-from app.core.errors import ApiError
+from app.api.routes.params import JsonInt, Text
+from app.core.errors import ApiError, error_responses
 
-router = APIRouter(prefix="/v1/search", tags=["search"])
+router = APIRouter(
+    prefix="/v1/search", tags=["search"], responses=error_responses(400, 401, 403, 422, 429, 503)
+)
 
 
 class SearchRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=2000)
-    k: int = Field(5, ge=1, le=20)
-    document: str | None = Field(None, description="only this file")
+    query: Text = Field(min_length=1, max_length=2000)
+    k: JsonInt = Field(5, ge=1, le=20)
+    document: Text | None = Field(None, max_length=255, description="only this file")
     lang: Literal["zh", "en"] | None = Field(None, description="only passages in this language")
 
 

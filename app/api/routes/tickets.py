@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AgentKey, ContainerDep
-from app.api.routes.chat import SESSION_ID
-from app.core.errors import ApiError
+from app.api.routes.params import SESSION_ID_PATTERN, Text, id_path
+from app.core.errors import ApiError, error_responses
 from app.db.models import Ticket, TicketPriority, TicketStatus
 from app.services.audit import AuditLog, actor_of
 from app.services.tickets import (
@@ -21,29 +21,32 @@ from app.services.tickets import (
 )
 from app.services.transcripts import TranscriptStore
 
-router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+router = APIRouter(
+    prefix="/v1/tickets", tags=["tickets"], responses=error_responses(401, 403, 422, 429)
+)
 T = TypeVar("T")
+TicketId = Annotated[int, id_path("the ticket's number")]
 
 
 class TicketCreate(BaseModel):
-    summary: str = Field(min_length=1, max_length=2000)
-    category: str = Field("general", min_length=1, max_length=64)
+    summary: Text = Field(min_length=1, max_length=2000)
+    category: Text = Field("general", min_length=1, max_length=64)
     priority: TicketPriority = TicketPriority.normal
-    session_id: str | None = Field(None, pattern=SESSION_ID.pattern)
-    customer_id: str | None = Field(None, max_length=128)
-    order_id: str | None = Field(None, max_length=64)
-    idempotency_key: str | None = Field(None, max_length=128)
+    session_id: str | None = Field(None, pattern=SESSION_ID_PATTERN)
+    customer_id: Text | None = Field(None, max_length=128)
+    order_id: Text | None = Field(None, max_length=64)
+    idempotency_key: Text | None = Field(None, max_length=128)
 
 
 class TicketUpdate(BaseModel):
     status: TicketStatus | None = None
-    assignee: str | None = Field(None, max_length=120)
+    assignee: Text | None = Field(None, max_length=120)
     priority: TicketPriority | None = None
 
 
 class ReplyCreate(BaseModel):
-    body: str = Field(min_length=1, max_length=10_000)
-    public: bool = False
+    body: Text = Field(min_length=1, max_length=10_000)
+    public: bool = Field(False, strict=True)
 
 
 def _service(container: ContainerDep) -> TicketService:
@@ -76,7 +79,7 @@ async def _call(ticket_id: int, action: Callable[[], T]) -> T:
         raise ApiError(404, "ticket_not_found", id=ticket_id) from None
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", status_code=status.HTTP_201_CREATED, responses=error_responses(400))
 async def create_ticket(
     body: TicketCreate, container: ContainerDep, _key: AgentKey
 ) -> dict[str, Any]:
@@ -95,14 +98,16 @@ async def list_tickets(
     container: ContainerDep,
     _key: AgentKey,
     status_filter: Annotated[TicketStatus | None, Query(alias="status")] = None,
-    assignee: Annotated[str | None, Query(max_length=120)] = None,
+    assignee: Annotated[Text | None, Query(max_length=120)] = None,
 ) -> dict[str, Any]:
     tickets = await run_in_threadpool(_service(container).find, status_filter, assignee)
     return {"items": [ticket_view(t) for t in tickets]}
 
 
-@router.get("/{ticket_id}")
-async def read_ticket(ticket_id: int, container: ContainerDep, key: AgentKey) -> dict[str, Any]:
+@router.get("/{ticket_id}", responses=error_responses(404))
+async def read_ticket(
+    ticket_id: TicketId, container: ContainerDep, key: AgentKey
+) -> dict[str, Any]:
     service = _service(container)
     ticket = await _call(ticket_id, lambda: service.get(ticket_id))
     replies = await run_in_threadpool(service.replies, ticket_id)
@@ -138,9 +143,9 @@ async def read_ticket(ticket_id: int, container: ContainerDep, key: AgentKey) ->
     }
 
 
-@router.patch("/{ticket_id}")
+@router.patch("/{ticket_id}", responses=error_responses(400, 404, 409))
 async def update_ticket(
-    ticket_id: int, body: TicketUpdate, container: ContainerDep, _key: AgentKey
+    ticket_id: TicketId, body: TicketUpdate, container: ContainerDep, _key: AgentKey
 ) -> dict[str, Any]:
     service = _service(container)
     try:
@@ -161,9 +166,11 @@ async def update_ticket(
     return ticket_view(ticket)
 
 
-@router.post("/{ticket_id}/replies", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/{ticket_id}/replies", status_code=status.HTTP_201_CREATED, responses=error_responses(400, 404)
+)
 async def reply(
-    ticket_id: int, body: ReplyCreate, container: ContainerDep, key: AgentKey
+    ticket_id: TicketId, body: ReplyCreate, container: ContainerDep, key: AgentKey
 ) -> dict[str, Any]:
     service = _service(container)
     created = await _call(

@@ -8,15 +8,18 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AgentKey, ContainerDep
-from app.core.errors import ApiError
+from app.api.routes.params import Text
+from app.core.errors import ApiError, error_responses
 from app.services.audit import AuditLog, actor_of
 
-router = APIRouter(prefix="/v1/vault", tags=["vault"])
+router = APIRouter(
+    prefix="/v1/vault", tags=["vault"], responses=error_responses(400, 401, 403, 404, 422, 429)
+)
 
 
 class RevealRequest(BaseModel):
     token: str = Field(min_length=3, max_length=48, pattern=r"^\[[A-Z_]+:[0-9a-f]{10}\]$")
-    reason: str = Field(min_length=3, max_length=500)
+    reason: Text = Field(min_length=3, max_length=500)
 
 
 @router.post("/reveal")

@@ -6,11 +6,15 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import AdminKey, ContainerDep
-from app.core.errors import ApiError
+from app.api.routes.params import id_path
+from app.core.errors import ApiError, error_responses
 from app.db.models import DeliveryStatus, WebhookDelivery
 from app.services.webhooks import AlreadyDelivered, deliveries, retry_delivery
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(
+    prefix="/v1/webhooks", tags=["webhooks"], responses=error_responses(401, 403, 422, 429)
+)
+DeliveryId = Annotated[int, id_path("the delivery's id")]
 
 
 def delivery_view(delivery: WebhookDelivery) -> dict[str, Any]:
@@ -40,8 +44,8 @@ async def list_deliveries(
     return {"items": [delivery_view(d) for d in rows]}
 
 
-@router.post("/deliveries/{delivery_id}/retry")
-async def retry(delivery_id: int, container: ContainerDep, _key: AdminKey) -> dict[str, Any]:
+@router.post("/deliveries/{delivery_id}/retry", responses=error_responses(404, 409))
+async def retry(delivery_id: DeliveryId, container: ContainerDep, _key: AdminKey) -> dict[str, Any]:
     try:
         retried = await run_in_threadpool(retry_delivery, container.engine, delivery_id)
     except AlreadyDelivered:
