@@ -61,7 +61,9 @@ _EN_STREET = (
 # After the street: unit, city, state or county, postcode and country, comma-separated.
 _EN_TAIL = (
     r"(?:,?\s+(?:(?:Apt\.?|Apartment|Unit|Suite|Ste\.?|Flat|Floor|Room)\s*#?\w{1,5}|"
-    r"[A-Z][A-Za-z'.-]+(?:\s+[A-Z][A-Za-z'.-]+){0,2}(?:\s+\d{1,2}(?!\d))?|"
+    # A place name is whole words: "Oxford OX1 4AB" is a town and then a postcode.
+    r"[A-Z][A-Za-z'.-]+(?![A-Za-z0-9])(?:\s+[A-Z][A-Za-z'.-]+(?![A-Za-z0-9])){0,2}"
+    r"(?:\s+\d{1,2}(?!\d))?|"
     r"[A-Z]{2}\s+\d{5}(?:-\d{4})?|"  # US state and ZIP
     r"[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}|"  # UK postcode
     r"[A-Z]\d{2}\s?[A-Z\d]{4}|"  # Irish Eircode

@@ -147,8 +147,9 @@ _EN_CUES = (
     r"recipient:?|recipient is|addressed to|deliver to|for|from|signed by|"
     r"regards,|thanks,|thank you,|cheers,|best,|mr\.?|mrs\.?|ms\.?|miss|dr\.?"
 )
-# The cue in any case, the name capitalised: "NAME lucas" is not taken, "name Lucas" is.
-_EN_CUED_NAME = re.compile(r"\b(?i:" + _EN_CUES + r")\s+" + _EN_NAME)
+# The cue in any case, the name capitalised: "NAME lucas" is not taken, "name Lucas" is. The
+# cue starts a word, also right after Chinese (收件人是Name: Lucas), where \b sees no boundary.
+_EN_CUED_NAME = re.compile(r"(?<![A-Za-z0-9_])(?i:" + _EN_CUES + r")\s+" + _EN_NAME)
 NOT_ENGLISH_NAMES = frozenset(
     _words(
         "I Order The This My Hi Hello Thanks Please Your Customer Service Support Team Lumi "

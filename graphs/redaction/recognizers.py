@@ -5,9 +5,10 @@ are registered once per language; English person names come from spaCy's NER.
 """
 
 import re
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer
+from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_analyzer.predefined_recognizers import PhoneRecognizer, SpacyRecognizer
 
 from graphs.redaction.addresses import ChineseAddressRecognizer, EnglishAddressRecognizer
@@ -47,12 +48,14 @@ def cn_id_card_valid(text: str) -> bool:
 
 
 class EmailRecognizer(PatternRecognizer):
-    """E-mail addresses, also when glued to Chinese text (联系我abc@x.cn谢谢)."""
+    """E-mail addresses, also when glued to Chinese text (联系我abc@x.cn谢谢) or to a number."""
 
     PATTERNS: ClassVar[list[Pattern]] = [
         Pattern(
             "email",
-            r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])",
+            # A digit may follow the top-level domain: "abc@qq.com13812345678" is an address
+            # glued to a phone number (both are found), not no address at all.
+            r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z])",
             0.9,
         )
     ]
@@ -120,28 +123,81 @@ class ChineseIdCardRecognizer(PatternRecognizer):
         return cn_id_card_valid(pattern_text)
 
 
-class BankCardRecognizer(PatternRecognizer):
-    """Bank and credit card numbers (UnionPay, Visa, ...): 13-19 digits passing the Luhn check."""
+_DIGIT_RUN = re.compile(_NO_DIGIT_BEFORE + r"\d(?:[\s-]?\d)*" + _NO_DIGIT_AFTER)
+_DIGIT_GROUP = re.compile(r"\d+")
+CARD_DIGITS = (13, 19)
 
-    PATTERNS: ClassVar[list[Pattern]] = [
-        Pattern(
-            "bank_card",
-            _NO_DIGIT_BEFORE + r"(?:\d[\s-]?){12,18}\d" + _NO_DIGIT_AFTER,
-            0.5,
-        )
-    ]
+
+def card_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` writes a card number: 13-19 digits passing the Luhn check, in one or more
+    groups of a run of digits (single spaces or dashes between them). A run may hold more than
+    the card: "4111 1111 1111 1111 12/28" ends with the expiry month, "x2 4111..." begins with a
+    quantity; the longest card in a run is taken, then the longest in what is left."""
+    spans: list[tuple[int, int]] = []
+    for run in _DIGIT_RUN.finditer(text):
+        groups = list(_DIGIT_GROUP.finditer(text, run.start(), run.end()))
+        candidates = []
+        for first in range(len(groups)):
+            digits = ""
+            for group in groups[first:]:
+                digits += group.group()
+                if len(digits) > CARD_DIGITS[1]:
+                    break
+                if len(digits) >= CARD_DIGITS[0] and luhn_valid(digits):
+                    candidates.append((groups[first].start(), group.end(), len(digits)))
+        for start, end, _ in sorted(candidates, key=lambda c: (-c[2], c[0])):
+            if all(end <= s or start >= e for s, e in spans):
+                spans.append((start, end))
+    return sorted(spans)
+
+
+class BankCardRecognizer(PatternRecognizer):
+    """Bank and credit card numbers (UnionPay, Visa, ...): 13-19 digits passing the Luhn check.
+
+    One pattern with a checksum would test only the longest run of digits it matches, and let
+    a card followed by its expiry or preceded by a quantity through; ``card_spans`` tests each
+    way the run's groups can make a card."""
+
+    PATTERNS: ClassVar[list[Pattern]] = [Pattern("bank_card", _DIGIT_RUN.pattern, 0.5)]
 
     def __init__(self, supported_language: str) -> None:
+        self._label = f"BankCardRecognizer-{supported_language}"
         super().__init__(
             supported_entity="BANK_CARD",
             patterns=self.PATTERNS,
             context=["卡号", "银行卡", "信用卡", "card", "visa", "mastercard"],
             supported_language=supported_language,
-            name=f"BankCardRecognizer-{supported_language}",
+            name=self._label,
         )
 
-    def validate_result(self, pattern_text: str) -> bool:
-        return luhn_valid(pattern_text)
+    def analyze(
+        self,
+        text: str,
+        entities: list[str],
+        nlp_artifacts: NlpArtifacts | None = None,
+        regex_flags: int | None = None,
+    ) -> list[RecognizerResult]:
+        pattern = self.PATTERNS[0]
+        results = []
+        for start, end in card_spans(text):
+            explanation = self.build_regex_explanation(
+                self._label, pattern.name, pattern.regex, pattern.score, True, regex_flags or 0
+            )
+            explanation.score = self.MAX_SCORE  # the checksum holds
+            results.append(
+                RecognizerResult(
+                    entity_type="BANK_CARD",
+                    start=start,
+                    end=end,
+                    score=self.MAX_SCORE,
+                    analysis_explanation=explanation,
+                    recognition_metadata={
+                        RecognizerResult.RECOGNIZER_NAME_KEY: self._label,
+                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
+                    },
+                )
+            )
+        return results
 
 
 class IpAddressRecognizer(PatternRecognizer):
@@ -170,6 +226,23 @@ class IpAddressRecognizer(PatternRecognizer):
             supported_language=supported_language,
             name=f"IpAddressRecognizer-{supported_language}",
         )
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+class EnglishNerRecognizer(SpacyRecognizer):
+    """Person names by spaCy's English model, in Latin script only: the model takes runs of
+    Chinese words for names ("我的手机号是"), or not, by what surrounds them, and such a run
+    would swallow a Chinese name the Chinese recognizer found ("我叫陈思远先生 ..."), which is
+    the one to keep."""
+
+    def analyze(self, text: str, entities: list[str], nlp_artifacts: Any = None) -> list[Any]:
+        return [
+            result
+            for result in super().analyze(text, entities, nlp_artifacts)
+            if not _HAN.search(text[result.start : result.end])
+        ]
 
 
 def default_recognizers(languages: tuple[str, ...] = ("en", "zh")) -> list[EntityRecognizer]:
@@ -205,6 +278,8 @@ def default_recognizers(languages: tuple[str, ...] = ("en", "zh")) -> list[Entit
             ),
         ]
     if "en" in languages:
-        recognizers.append(SpacyRecognizer(supported_language="en", supported_entities=["PERSON"]))
+        recognizers.append(
+            EnglishNerRecognizer(supported_language="en", supported_entities=["PERSON"])
+        )
         recognizers.append(EnglishNameCueRecognizer("en"))
     return recognizers
