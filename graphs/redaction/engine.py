@@ -76,6 +76,19 @@ def placeholder(entity: str) -> str:
     return f"[{entity}]"
 
 
+# What redaction wrote: a placeholder, or a vault token (``[PHONE:0a1b2c3d4e]``). Nothing is
+# found inside one, so redacting redacted text changes nothing (a token's hex digits can read
+# as a landline number).
+_REDACTED = re.compile(r"\[[A-Z][A-Z_]*(?::[0-9a-f]{10})?\]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """``text`` with each lone UTF-16 surrogate (which no UTF-8 text, spaCy or database can
+    hold) replaced by U+FFFD: the same length, so every offset still holds."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 class Redactor:
     """Finds personal data and replaces it with ``[TYPE]`` placeholders."""
 
@@ -100,6 +113,7 @@ class Redactor:
         )
 
     def analyze(self, text: str, lang: Language, allow: Iterable[str] = ()) -> list[Span]:
+        text = valid_text(text)
         if not text.strip():
             return []
         results: list[RecognizerResult] = self._analyzer.analyze(
@@ -108,8 +122,13 @@ class Redactor:
             score_threshold=SCORE_THRESHOLD,
             allow_list=list(allow) or None,
         )
+        done = [m.span() for m in _REDACTED.finditer(text)]
         spans = (Span(r.entity_type, r.start, r.end, r.score) for r in results)
-        return _without_overlaps(s for s in spans if not _public(text, s))
+        return _without_overlaps(
+            s
+            for s in spans
+            if not _public(text, s) and all(s.end <= a or s.start >= b for a, b in done)
+        )
 
     def redact(
         self,
@@ -132,13 +151,39 @@ class Redactor:
         allow: Iterable[str] = (),
     ) -> Redaction:
         """Each finding is replaced by ``replace(span, value)``: a token from the vault, a
-        placeholder, or None to leave the value as it is."""
-        spans = [
-            span
-            for span in self.analyze(text, lang, allow)
-            if not any(start <= span.start and span.end <= end for start, end in keep)
-        ]
-        return Redaction(text=apply_placeholders(text, spans, replace), spans=tuple(spans))
+        placeholder, or None to leave the value as it is.
+
+        The redacted text is read again until nothing more is found (at most ``MAX_PASSES``
+        times), so that redacting it once more changes nothing: a value that lost to a longer
+        finding overlapping it stands on its own once that finding is replaced, and a name
+        model reads words by their neighbours, which redaction changed. ``spans`` are where the
+        findings are in ``text``."""
+        current = valid_text(text)
+        # The stretches of ``current`` that are still the caller's text: (start, end, where
+        # they start in it). What a later pass finds lies in one of them.
+        raw = [(0, len(current), 0)]
+        keep = list(keep)
+        found: dict[tuple[int, int], Span] = {}
+        for _ in range(MAX_PASSES):
+            spans = [
+                span
+                for span in self.analyze(current, lang, allow)
+                if not any(start <= span.start and span.end <= end for start, end in keep)
+                and _within(span, raw) is not None
+            ]
+            changes = [
+                (span, replacement)
+                for span in spans
+                if (replacement := replace(span, current[span.start : span.end])) is not None
+            ]
+            for span in spans:
+                original = _within(span, raw)
+                if original is not None:
+                    found.setdefault((original.start, original.end), original)
+            if not changes:
+                break
+            current, raw, keep = _substitute(current, changes, raw, keep)
+        return Redaction(text=current, spans=tuple(found[key] for key in sorted(found)))
 
     def count(self, text: str, lang: Language) -> dict[str, int]:
         """How many findings of each type (scanning staff uploads)."""
@@ -187,6 +232,58 @@ def _without_overlaps(spans: Iterable[Span]) -> list[Span]:
         if all(span.end <= c.start or span.start >= c.end for c in chosen):
             chosen.append(span)
     return sorted(chosen, key=lambda s: s.start)
+
+
+MAX_PASSES = 3
+Stretch = tuple[int, int, int]  # start and end in the redacted text, start in the original
+
+
+def _within(span: Span, raw: Sequence[Stretch]) -> Span | None:
+    """The span where it is in the original text, when it lies in one raw stretch."""
+    for start, end, origin in raw:
+        if start <= span.start and span.end <= end:
+            return Span(
+                span.entity, origin + span.start - start, origin + span.end - start, span.score
+            )
+    return None
+
+
+def _substitute(
+    text: str,
+    changes: Sequence[tuple[Span, str]],
+    raw: Sequence[Stretch],
+    keep: Sequence[tuple[int, int]],
+) -> tuple[str, list[Stretch], list[tuple[int, int]]]:
+    """``text`` with the changes made, and its raw stretches and kept ranges where they moved."""
+
+    def moved(position: int) -> int:
+        return position + sum(
+            len(replacement) - (span.end - span.start)
+            for span, replacement in changes
+            if span.end <= position
+        )
+
+    def changed(position: int) -> bool:
+        return any(span.start < position < span.end for span, _ in changes)
+
+    out: list[str] = []
+    cursor = 0
+    for span, replacement in changes:
+        out += [text[cursor : span.start], replacement]
+        cursor = span.end
+    out.append(text[cursor:])
+    stretches: list[Stretch] = []
+    for start, end, origin in raw:
+        pieces = [start]
+        for span, _ in changes:
+            if start <= span.start and span.end <= end:
+                pieces += [span.start, span.end]
+        pieces.append(end)
+        for a, b in zip(pieces[::2], pieces[1::2], strict=True):
+            if b > a:
+                stretches.append((moved(a), moved(a) + b - a, origin + a - start))
+    kept = [(moved(a), moved(b)) for a, b in keep if not changed(a) and not changed(b)]
+    return "".join(out), stretches, kept
 
 
 def _placeholder_for(span: Span, _value: str) -> str:

@@ -4,11 +4,15 @@ value is split across pieces.
 Text is held back until it is at least ``hold`` characters behind the end of what has arrived
 and outside every detected entity; only then is it redacted and released. A phone number whose
 first digits arrived in one piece is therefore never released before its last digits are seen.
+
+What is held is analysed with the last ``context`` characters already released in front of it,
+as the whole text would be: a name is known by the cue before it (我叫 / "my name is"), and the
+cue may have gone out in the piece before.
 """
 
 from collections.abc import Iterable, Sequence
 
-from graphs.redaction.engine import Redactor, Span, apply_placeholders
+from graphs.redaction.engine import Redactor, Span, apply_placeholders, valid_text
 from models.language import Language, is_cjk
 
 _CJK_PUNCTUATION = "。，！？；：、）】》」』"
@@ -17,32 +21,51 @@ _FORCE_RELEASE_CHARS = 600
 
 class StreamRedactor:
     def __init__(
-        self, redactor: Redactor, lang: Language, allow: Iterable[str] = (), hold: int = 24
+        self,
+        redactor: Redactor,
+        lang: Language,
+        allow: Iterable[str] = (),
+        hold: int = 24,
+        context: int = 64,
     ) -> None:
         self._redactor = redactor
         self._lang = lang
         self._allow = tuple(allow)
         self._hold = hold
+        self._context_chars = context
+        self._context = ""  # the raw end of what was released
         self._pending = ""
 
     def feed(self, piece: str) -> str:
         """Add raw text; return the redacted text that is now safe to release (maybe empty)."""
-        self._pending += piece
+        self._pending += valid_text(piece)
         if len(self._pending) <= self._hold:
             return ""
-        spans = self._redactor.analyze(self._pending, self._lang, self._allow)
+        spans = self._analyze()
         cut = self._safe_cut(len(self._pending) - self._hold, spans)
         if cut <= 0:
             return ""
-        released = [s for s in spans if s.end <= cut]
-        out = apply_placeholders(self._pending[:cut], released)
-        self._pending = self._pending[cut:]
-        return out
+        return self._release(cut, [s for s in spans if s.end <= cut])
 
     def flush(self) -> str:
         """Release everything still held, redacted."""
-        text, self._pending = self._pending, ""
-        return apply_placeholders(text, self._redactor.analyze(text, self._lang, self._allow))
+        return self._release(len(self._pending), self._analyze())
+
+    def _analyze(self) -> list[Span]:
+        """The findings in the held text, read after the context it follows. A finding that
+        began in the released text (it grew with what came after) covers the held part."""
+        shift = len(self._context)
+        spans = self._redactor.analyze(self._context + self._pending, self._lang, self._allow)
+        return [
+            Span(s.entity, max(s.start - shift, 0), s.end - shift, s.score)
+            for s in spans
+            if s.end > shift
+        ]
+
+    def _release(self, cut: int, spans: Sequence[Span]) -> str:
+        released, self._pending = self._pending[:cut], self._pending[cut:]
+        self._context = (self._context + released)[-self._context_chars :]
+        return apply_placeholders(released, spans)
 
     def _safe_cut(self, limit: int, spans: Sequence[Span]) -> int:
         """The last position up to ``limit`` that is a break and outside every entity."""
