@@ -51,6 +51,7 @@ class PersonalDataScanner(Protocol):
 
 
 SCAN_PIECE_CHARS = 4000
+TITLE_MAX_CHARS = 500  # the catalog's column
 
 
 def scan_document(scanner: PersonalDataScanner, parsed: ParsedDocument) -> dict[str, int]:
@@ -113,6 +114,7 @@ class IngestPipeline:
                 f"{filename} is {len(data)} bytes; the limit is {self.max_bytes}"
             )
         parsed = parse_document(filename, data)
+        title = parsed.title[:TITLE_MAX_CHARS]  # a heading of a whole paragraph is still a title
         content_hash = hashlib.sha256(data).hexdigest()
         existing = self.catalog.find_by_filename(filename)
         if (
@@ -156,7 +158,7 @@ class IngestPipeline:
                     id=f"{document_id}-{draft.content_hash[:20]}{suffix}",
                     document_id=document_id,
                     document=filename,
-                    title=parsed.title,
+                    title=title,
                     heading=draft.heading,
                     text=draft.text,
                     lang=draft.lang,
@@ -184,7 +186,7 @@ class IngestPipeline:
             DocumentRecord(
                 id=document_id,
                 filename=filename,
-                title=parsed.title,
+                title=title,
                 lang=detect_language(parsed.text),
                 content_hash=content_hash,
                 size_bytes=len(data),
@@ -201,7 +203,7 @@ class IngestPipeline:
         return IngestResult(
             document_id,
             filename,
-            parsed.title,
+            title,
             len(chunks),
             "updated" if existing else "created",
             personal_data,

@@ -203,3 +203,13 @@ def test_a_document_without_text_is_refused(tmp_path: Path, embedder: Embedder) 
     with pytest.raises(EmptyDocument):
         pipeline.ingest_bytes("empty.md", b"# Only a title\n")
     assert pipeline.store.count() == 0
+
+
+def test_a_title_longer_than_the_catalog_holds_is_cut(
+    tmp_path: Path, embedder: Embedder, engine: Engine
+) -> None:
+    pipeline = make_pipeline(tmp_path, embedder, engine=engine)
+    heading = "Delivery " * 80  # 720 characters
+    made = pipeline.ingest_bytes("long.md", f"# {heading}\n\nParcels leave daily.\n".encode())
+    record = pipeline.catalog.find_by_filename("long.md")
+    assert record is not None and record.title == made.title == heading.strip()[:500]
