@@ -21,8 +21,10 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from app.core.config import get_settings
+    from app.core.logging import configure_logging
 
     settings = get_settings()  # a bad setting stops here, said plainly, before any worker
+    configure_logging(settings.log_level, settings.log_format)  # this process logs too
     if args.workers > 1:
         if not settings.chroma:
             print(
