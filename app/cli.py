@@ -33,9 +33,8 @@ def _serve(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-        _prepare_for_workers(settings)
-    else:
-        _check_vault_key(settings)
+        _migrate(settings)  # once, before workers that would race to do it
+    _check_vault_key(settings)  # in development each worker would otherwise make a key
     # Kefu's own logging (JSON with request ids) and access log replace uvicorn's. The client
     # address comes from X-Forwarded-For only when the peer is a trusted proxy.
     uvicorn.run(
@@ -52,15 +51,12 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepare_for_workers(settings: "Settings") -> None:
-    """What workers would race to make, made once before they start: the schema and, in
-    development, the vault key file (each worker would otherwise make a key of its own)."""
+def _migrate(settings: "Settings") -> None:
     from app.core.db import create_db_engine, migrate
 
     engine = create_db_engine(settings.resolved_database_url)
     migrate(engine)
     engine.dispose()
-    _check_vault_key(settings)
 
 
 def _check_vault_key(settings: "Settings") -> None:

@@ -16,7 +16,7 @@ import hashlib
 import uuid
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
@@ -147,15 +147,20 @@ class IngestPipeline:
         version = (
             1 if existing is None else existing.version + (existing.content_hash != content_hash)
         )
+        # A chunk that stays keeps the versions it had and gains this one; a new chunk has
+        # only this one, which searches do not see until the catalog names it.
+        stored = self.store.chunk_versions(document_id)
         seen: dict[str, int] = {}
         chunks = []
         for draft in drafts:
             # Ids come from content, so a chunk that only moved keeps its id and its vector.
             occurrence = seen[draft.content_hash] = seen.get(draft.content_hash, -1) + 1
             suffix = f"-{occurrence}" if occurrence else ""
+            chunk_id = f"{document_id}-{draft.content_hash[:20]}{suffix}"
+            first_version = min(stored[chunk_id][0], version) if chunk_id in stored else version
             chunks.append(
                 StoredChunk(
-                    id=f"{document_id}-{draft.content_hash[:20]}{suffix}",
+                    id=chunk_id,
                     document_id=document_id,
                     document=filename,
                     title=title,
@@ -166,17 +171,10 @@ class IngestPipeline:
                     position=draft.position,
                     links=draft.links,
                     images=draft.images,
+                    first_version=first_version,
+                    last_version=version,
                 )
             )
-        stored = self.store.chunk_versions(document_id)
-        # A chunk that stays keeps the versions it had and gains this one; a new chunk has
-        # only this one, which searches do not see until the catalog names it.
-        chunks = [
-            replace(c, first_version=min(stored[c.id][0], version), last_version=version)
-            if c.id in stored
-            else replace(c, first_version=version, last_version=version)
-            for c in chunks
-        ]
         new_chunks = [c for c in chunks if c.id not in stored]
         vectors = self.store.embedder.embed([embedding_text(c) for c in new_chunks])
         self.store.add(new_chunks, vectors)

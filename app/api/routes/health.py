@@ -71,10 +71,9 @@ async def metrics(container: ContainerDep) -> Response:
             figures = await run_in_threadpool(container.tickets.queue_figures)
         except Exception:  # the database is away: the other metrics still matter
             logger.warning("tickets left out of the metrics: the database did not answer")
-            TICKETS.clear()  # no stale figures
-            TICKETS_OVERDUE.clear()
+    TICKETS.clear()  # this scrape's figures or none, never stale ones
+    TICKETS_OVERDUE.clear()
     if figures is not None:
-        TICKETS.clear()
         for (status, priority), count in figures.tickets.items():
             TICKETS.labels(status, priority).set(count)
         for clock, count in figures.overdue.items():
