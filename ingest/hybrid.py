@@ -5,14 +5,21 @@ passage); the BM25 list finds exact rare words. Each passage keeps its cosine si
 ``score`` whichever list found it, so thresholds mean the same thing for every passage.
 """
 
-import threading
-import time
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from ingest.lexical import BM25Index, reciprocal_rank_fusion
+from ingest.bm25 import BM25Index
+from ingest.lexical import reciprocal_rank_fusion
+from ingest.mirror import Snapshot, StoreMirror, lexical_text
 from ingest.store import KnowledgeStore, Passage
 from models.language import detect_language
+
+__all__ = ["HybridRetriever", "Reranker", "lexical_text"]
+
+# Passages fetched beyond those wanted, standing in for any that turn out no longer visible.
+SPARE_PASSAGES = 4
+# Chunks of a version being written take places in Chroma's answer and are dropped.
+INVISIBLE_ALLOWANCE = 8
 
 
 class Reranker(Protocol):
@@ -23,21 +30,15 @@ class Reranker(Protocol):
     def score(self, query: str, texts: Sequence[str]) -> list[float]: ...
 
 
-def _and(where: dict[str, Any] | None, condition: dict[str, Any]) -> dict[str, Any]:
-    return {"$and": [where, condition]} if where else condition
-
-
-def lexical_text(title: str, heading: str, text: str) -> str:
-    return "\n".join(part for part in (title, heading, text) if part)
-
-
 class HybridRetriever:
     """Searches the knowledge store by meaning and by words; one per process.
 
-    The BM25 index is built from the store's visible chunks and rebuilt when this process writes
-    to the store, when the chunk count or the catalog's versions change, or after
-    ``refresh_seconds`` (another worker may have
-    edited a document without changing the count).
+    Three ranked lists are fused: the nearest chunks by Chroma's vector index, the nearest
+    chunks of the other language (searched in memory: Chroma filters by metadata slowly), and
+    BM25. The in-memory parts (``ingest.mirror``) start building in the background when the
+    retriever is made, and follow the catalog; a store without a catalog is re-read when this
+    process writes to it or its count changes, and every ``refresh_seconds`` in the
+    background.
     """
 
     def __init__(
@@ -51,63 +52,45 @@ class HybridRetriever:
         self.store = store
         self.candidates = candidates
         self.reranker = reranker
-        self.refresh_seconds = refresh_seconds
-        self._lock = threading.Lock()
-        self._index: BM25Index | None = None
-        self._signature: tuple[int, int, int] = (-1, -1, 0)
-        self._built_at = 0.0
+        self.mirror = StoreMirror(store, refresh_seconds)
+        self.mirror.prepare()
 
     def index(self) -> BM25Index:
-        live = self.store.live()
-        # A version committed by another worker changes the catalog, not always the count.
-        signature = (
-            self.store.generation,
-            self.store.count(),
-            hash(frozenset(live.items())) if live is not None else 0,
-        )
-        with self._lock:
-            stale = time.monotonic() - self._built_at > self.refresh_seconds
-            if self._index is None or signature != self._signature or stale:
-                records = self.store.records()
-                self._index = BM25Index(
-                    (
-                        chunk_id,
-                        lexical_text(
-                            str(meta.get("title", "")), str(meta.get("heading", "")), text
-                        ),
-                    )
-                    for chunk_id, text, meta in records
-                )
-                self._signature = signature
-                self._built_at = time.monotonic()
-            return self._index
+        """The BM25 index of the visible chunks, up to date with the catalog."""
+        return self.mirror.current().index
 
     def search(self, query: str, k: int, where: dict[str, Any] | None = None) -> list[Passage]:
         """The ``k`` best passages for the query, optionally only those matching ``where``
         (Chroma metadata filter: ``{"lang": "zh"}``, ``{"document": "returns.md"}``...)."""
-        if self.store.count() == 0 or not query.strip():
+        if not query.strip():
             return []
-        index = self.index()
+        snapshot = self.mirror.current()
+        if not len(snapshot) and self.store.count() == 0:
+            return []
         vector = self.store.embedder.embed([query])[0]
         pool = max(self.candidates, k)
-        dense = self.store.search_by_vector(vector, pool, where)
+        allowed = self.store.matching_ids(where) if where else None
+        nearest = self.store.nearest(vector, pool + INVISIBLE_ALLOWANCE, where)
+        dense = self._visible([chunk_id for chunk_id, _ in nearest], snapshot)[:pool]
         # Words only meet words of the same language, and a small multilingual model ranks
         # same-language passages first: the other language gets a dense list of its own.
         other = "en" if detect_language(query) == "zh" else "zh"
-        crossing = self.store.search_by_vector(vector, pool, _and(where, {"lang": other}))
-        allowed = {chunk_id for chunk_id, _, _ in self.store.records(where)} if where else None
-        lexical = index.search(query, pool, allowed)
-        fused = reciprocal_rank_fusion(
-            [[p.chunk_id for p in ranked] for ranked in (dense, lexical, crossing)]
-        )
-        wanted = fused[: max(k, pool if self.reranker else k)]
-        by_id = {p.chunk_id: p for p in (*crossing, *dense)}
-        missing = [chunk_id for chunk_id in wanted if chunk_id not in by_id]
-        by_id.update({p.chunk_id: p for p in self.store.passages(missing, vector)})
-        ranked = [by_id[chunk_id] for chunk_id in wanted if chunk_id in by_id]
+        vectors = snapshot.vectors.get(other)
+        crossing = [i for i, _ in vectors.nearest(vector, pool, allowed)] if vectors else []
+        lexical = [hit.chunk_id for hit in snapshot.index.search(query, pool, allowed)]
+        fused = reciprocal_rank_fusion([dense, lexical, crossing])
+        wanted = max(k, pool if self.reranker else k)
+        ranked = self.store.passages(fused[: wanted + SPARE_PASSAGES], vector)[:wanted]
         if self.reranker is not None and ranked:
             ranked = self._rerank(query, ranked)
         return ranked[:k]
+
+    def _visible(self, chunk_ids: list[str], snapshot: Snapshot) -> list[str]:
+        """The chunks the snapshot knows as visible, and those the store says are (the
+        snapshot may lag behind another worker's upload)."""
+        unknown = {chunk_id for chunk_id in chunk_ids if chunk_id not in snapshot}
+        confirmed = self.store.visible_ids(sorted(unknown)) if unknown else set()
+        return [c for c in chunk_ids if c not in unknown or c in confirmed]
 
     def _rerank(self, query: str, passages: list[Passage]) -> list[Passage]:
         assert self.reranker is not None

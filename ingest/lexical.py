@@ -1,18 +1,15 @@
-"""Words for lexical search: jieba-segmented Chinese, word-split English, and a BM25 index.
+"""Words for lexical search: jieba-segmented Chinese and stemmed English, and rank fusion.
 
-Dense vectors find paraphrases and the other language; BM25 finds the rare exact word (a
-product name, 发票, "fapiao", "SF Express") that a small embedding model blurs. Both are used,
-fused by rank (see ``ingest.hybrid``).
+Dense vectors find paraphrases and the other language; BM25 (``ingest.bm25``) finds the rare
+exact word (a product name, 发票, "fapiao", "SF Express") that a small embedding model blurs.
+Both are used, fused by rank (see ``ingest.hybrid``).
 """
 
 import logging
-import math
 import re
 import threading
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -103,10 +100,9 @@ def terms(text: str) -> list[str]:
     return list(_terms(text))
 
 
-@lru_cache(maxsize=8192)
-def _terms(text: str) -> tuple[str, ...]:
-    """Cached: a turn weighs the same question against many sentences, and the same passages
-    come back turn after turn."""
+def document_terms(text: str) -> tuple[str, ...]:
+    """The terms of a text to index, not cached: indexing a store would only push the
+    questions and passages of recent turns out of the cache."""
     text = normalise(text)
     found: list[str] = []
     position = 0
@@ -120,74 +116,17 @@ def _terms(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+# Cached: a turn weighs the same question against many sentences, and the same passages come
+# back turn after turn.
+_terms = lru_cache(maxsize=8192)(document_terms)
+
+
 def _latin_terms(text: str) -> list[str]:
     return [
         _stem(word)
         for word in _LATIN_WORD.findall(text)
         if word not in ENGLISH_STOPWORDS and (len(word) > 1 or word.isdigit())
     ]
-
-
-@dataclass(frozen=True)
-class LexicalHit:
-    chunk_id: str
-    score: float
-
-
-class BM25Index:
-    """Okapi BM25 over an inverted index kept in memory (rebuilt from the store on change)."""
-
-    def __init__(self, documents: Iterable[tuple[str, str]], k1: float = 1.2, b: float = 0.75):
-        self.k1 = k1
-        self.b = b
-        self.ids: list[str] = []
-        self._lengths: list[int] = []
-        self._postings: dict[str, list[tuple[int, int]]] = {}
-        for chunk_id, text in documents:
-            counts = Counter(terms(text))
-            index = len(self.ids)
-            self.ids.append(chunk_id)
-            self._lengths.append(sum(counts.values()))
-            for term, count in counts.items():
-                self._postings.setdefault(term, []).append((index, count))
-        self._average = (sum(self._lengths) / len(self._lengths)) if self._lengths else 0.0
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def idf(self, term: str) -> float:
-        n = len(self.ids)
-        df = len(self._postings.get(term, ()))
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[LexicalHit]:
-        """The best ``k`` chunks for the query's terms (only ``allowed`` ids, when given)."""
-        scores: dict[int, float] = {}
-        for term in set(terms(query)):
-            postings = self._postings.get(term)
-            if not postings:
-                continue
-            idf = self.idf(term)
-            for index, count in postings:
-                norm = self.k1 * (1 - self.b + self.b * self._lengths[index] / self._average)
-                scores[index] = scores.get(index, 0.0) + idf * count * (self.k1 + 1) / (
-                    count + norm
-                )
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        hits = [LexicalHit(self.ids[i], round(s, 4)) for i, s in ranked]
-        if allowed is not None:
-            hits = [hit for hit in hits if hit.chunk_id in allowed]
-        return hits[:k]
-
-    def coverage(self, query: str, text: str) -> float:
-        """How much of the query's weight (IDF) the text contains: 1.0 when every term of the
-        question occurs in it, near 0 when only common words do."""
-        wanted = set(terms(query))
-        if not wanted:
-            return 0.0
-        present = set(terms(text))
-        total = sum(self.idf(term) for term in wanted)
-        return sum(self.idf(term) for term in wanted & present) / total if total else 0.0
 
 
 def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60) -> list[str]:

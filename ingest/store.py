@@ -9,7 +9,7 @@ written, or one left half-written by a crash, is never seen; see ``ingest.pipeli
 import re
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,16 @@ class Passage:
     images: tuple[str, ...] = ()  # URLs of the images the chunk shows
 
 
+@dataclass(frozen=True)
+class StoredRecord:
+    """A stored chunk as Chroma holds it: id, text, metadata and vector."""
+
+    id: str
+    text: str
+    meta: dict[str, Any]
+    vector: Vectors
+
+
 def url_list(value: object) -> tuple[str, ...]:
     """A newline-joined URL list from chunk metadata; chunks stored before it have none."""
     return tuple(url for url in str(value or "").split("\n") if url)
@@ -129,6 +139,10 @@ class KnowledgeStore:
     """
 
     LIVE_VERSIONS_SECONDS = 1.0  # how long a read of the catalog serves searches
+    # Records fetched per Chroma call: one call for a whole large store fails ("too many SQL
+    # variables" at 100k chunks).
+    FETCH_BATCH = 2000
+    DOCUMENTS_PER_QUERY = 100  # document ids in one "$in" filter
 
     def __init__(
         self, client: Any, embedder: Embedder, live_versions: LiveVersions | None = None
@@ -251,18 +265,72 @@ class KnowledgeStore:
             if is_visible(meta, live)
         ][:k]
 
-    def records(self, where: dict[str, Any] | None = None) -> list[tuple[str, str, dict[str, Any]]]:
-        """Every visible chunk's id, text and metadata (matching ``where``), for the lexical
-        index."""
-        live = self.live()
-        found = self._collection.get(where=where, include=["documents", "metadatas"])
+    def matching_ids(self, where: dict[str, Any]) -> set[str]:
+        """The ids of every stored chunk matching ``where``, visible or not."""
+        return set(self._collection.get(where=where, include=[])["ids"])
+
+    def visible_chunks(
+        self, live: Mapping[str, int] | None, document_ids: Sequence[str] | None = None
+    ) -> Iterator[list[StoredRecord]]:
+        """Every chunk visible under the catalog versions ``live`` (of the given documents
+        only, when given), with its vector, in batches: what the retriever keeps in memory.
+
+        Pass the catalog as read before this call: a chunk is written before the catalog
+        names its version, so every chunk visible under ``live`` is listed here."""
+        if document_ids is None:
+            ids = self._collection.get(include=[])["ids"]
+        else:
+            ids = []
+            step = self.DOCUMENTS_PER_QUERY
+            for start in range(0, len(document_ids), step):
+                where = {"document_id": {"$in": list(document_ids[start : start + step])}}
+                ids += self._collection.get(where=where, include=[])["ids"]
+        for start in range(0, len(ids), self.FETCH_BATCH):
+            found = self._fetch(ids[start : start + self.FETCH_BATCH])
+            yield [r for r in found if is_visible(r.meta, live)]
+
+    def _fetch(self, chunk_ids: Sequence[str]) -> list[StoredRecord]:
+        found = self._collection.get(
+            ids=list(chunk_ids), include=["documents", "metadatas", "embeddings"]
+        )
         return [
-            (chunk_id, text or "", dict(meta or {}))
-            for chunk_id, text, meta in zip(
-                found["ids"], found["documents"], found["metadatas"], strict=True
+            StoredRecord(chunk_id, text or "", dict(meta or {}), np.asarray(vector, np.float32))
+            for chunk_id, text, meta, vector in zip(
+                found["ids"],
+                found["documents"],
+                found["metadatas"],
+                found["embeddings"],
+                strict=True,
             )
-            if is_visible(meta, live)
         ]
+
+    def nearest(
+        self, vector: Any, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """The ids of the ``k`` chunks nearest to an embedded query (matching ``where``), with
+        their cosine similarity; visible or not (see ``visible_ids``)."""
+        result = self._collection.query(
+            query_embeddings=[list(map(float, vector))],
+            n_results=k,
+            where=where,
+            include=["distances"],
+        )
+        return [
+            (chunk_id, 1.0 - float(distance))
+            for chunk_id, distance in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]
+
+    def visible_ids(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Those of the chunks that exist and are visible."""
+        if not chunk_ids:
+            return set()
+        found = self._collection.get(ids=list(chunk_ids), include=["metadatas"])
+        live = self.live()
+        return {
+            chunk_id
+            for chunk_id, meta in zip(found["ids"], found["metadatas"], strict=True)
+            if is_visible(meta, live)
+        }
 
     def passage(self, chunk_id: str) -> Passage | None:
         """One stored chunk by its id (a citation's target), or None when it is gone."""

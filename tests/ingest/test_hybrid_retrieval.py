@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from ingest.bm25 import BM25Index
 from ingest.hybrid import HybridRetriever, lexical_text
-from ingest.lexical import BM25Index, reciprocal_rank_fusion, terms
+from ingest.lexical import reciprocal_rank_fusion, terms
 from models.embedder import Embedder
 from models.reranker import create_reranker
 from tests.ingest.test_pipeline import make_pipeline
