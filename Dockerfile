@@ -9,7 +9,7 @@ WORKDIR /opt/kefu
 COPY . .
 RUN bash scripts/setup.sh
 
-ENV KEFU_DATA_DIR=/data HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE
+ENV KEFU_DATA_DIR=/data HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 VOLUME ["/data"]
 EXPOSE 8000
 CMD ["/opt/kefu/.venv/bin/kefu", "serve", "--host", "0.0.0.0", "--port", "8000"]

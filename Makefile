@@ -4,7 +4,6 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
-export OMP_WAIT_POLICY := PASSIVE
 
 .PHONY: install test-tools run test lint bench
 
@@ -27,4 +26,4 @@ test: install test-tools lint
 	$(VENV)/bin/pytest
 
 bench: install
-	$(VENV)/bin/python -m bench.chat_latency
+	$(VENV)/bin/python -m bench

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.core.config import Settings
 
-# Nothing is ever fetched from a model hub; thread pools share the machine's cores politely.
+# Nothing is ever fetched from a model hub. OMP_WAIT_POLICY stays at its default: PASSIVE
+# makes llama.cpp's OpenMP threads sleep between its per-layer barriers and halves generation.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 

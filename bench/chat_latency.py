@@ -69,6 +69,29 @@ def _wait_ready(base: str, process: subprocess.Popen[bytes]) -> float:
     raise RuntimeError("server not ready after 120 s")
 
 
+def _busy_share() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the machine so far, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def wait_until_quiet(limit_seconds: float = 180, share: float = 0.1) -> float:
+    """Wait until the machine's cores are nearly idle for two seconds: a fresh server makes
+    the reports of the period that has just ended (at the lowest priority) before a benchmark
+    should measure it. The seconds waited."""
+    started = time.monotonic()
+    quiet = 0
+    busy, total = _busy_share()
+    while time.monotonic() - started < limit_seconds and quiet < 4:
+        time.sleep(0.5)
+        now_busy, now_total = _busy_share()
+        used = (now_busy - busy) / max(now_total - total, 1)
+        quiet = quiet + 1 if used < share else 0
+        busy, total = now_busy, now_total
+    return time.monotonic() - started
+
+
 def run_turn(base: str, question: str) -> dict[str, float | str]:
     started = time.perf_counter()
     first: float | None = None

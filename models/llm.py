@@ -2,19 +2,22 @@
 
 A provider is chosen by a spec string, ``llamacpp:/path/model.gguf`` or
 ``openai-compatible:http://host:port/v1``. Generation is synchronous and streams text pieces;
-``astream`` runs it in a worker thread so an async caller can cancel it between tokens.
+``astream`` runs it off the event loop (in a model's own queue, ``models.scheduler``, or a worker
+thread) so an async caller can cancel it between tokens.
 """
 
 import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 import httpx
+
+from models.prefix_cache import PrefixCache
 
 logger = logging.getLogger("kefu.llm")
 
@@ -84,9 +87,16 @@ class LlamaCppChatModel:
             n_batch=512,
             verbose=False,
         )
+        self.prefixes = PrefixCache(self._llama)
+        self._checked_prompt = False  # whether the cache's prompt tokens were found right
 
     def count_tokens(self, text: str) -> int:
         return len(self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def close(self) -> None:
+        """Free the model's context and weights now rather than when it is collected."""
+        with self._lock:
+            self._llama.close()
 
     def stream(
         self,
@@ -99,8 +109,10 @@ class LlamaCppChatModel:
                 return
             try:
                 llama: Any = self._llama
+                asked = [{"role": m.role, "content": m.content} for m in messages]
+                self.prefixes.prepare(asked)
                 chunks: Iterator[Any] = llama.create_chat_completion(
-                    messages=[{"role": m.role, "content": m.content} for m in messages],
+                    messages=asked,
                     max_tokens=options.max_tokens,
                     temperature=options.temperature,
                     repeat_penalty=options.repeat_penalty,
@@ -118,8 +130,20 @@ class LlamaCppChatModel:
                     piece = chunk["choices"][0]["delta"].get("content")
                     if piece:
                         yield piece
+                    self._check_prompt_once(asked)
             except ValueError as exc:  # e.g. the prompt exceeds the context window
                 raise LLMError(str(exc)) from exc
+
+    def _check_prompt_once(self, asked: list[dict[str, str]]) -> None:
+        """Once: that the prefix cache reads prompts as create_chat_completion does; if not,
+        it is switched off (prompts are then read from where the previous one differs)."""
+        if self._checked_prompt or not self.prefixes.enabled:
+            return
+        self._checked_prompt = True
+        tokens = self.prefixes.prompt_tokens(asked)
+        if self._llama.input_ids[: len(tokens)].tolist() != tokens:
+            logger.warning("the LLM's chat template is not followed; prompt states not saved")
+            self.prefixes.enabled = False
 
 
 class OpenAICompatibleChatModel:
@@ -252,40 +276,81 @@ def estimate_tokens(text: str) -> int:
     return cjk + (len(text) - cjk + 3) // 4 + 1
 
 
-@dataclass
-class _StreamEnd:
+@dataclass(frozen=True)
+class StreamEnd:
+    """The last item of a generation's stream: nothing (it finished) or the error it ended with."""
+
     error: BaseException | None = None
 
 
-@dataclass
-class _Bridge:
-    queue: "asyncio.Queue[str | _StreamEnd]"
-    loop: asyncio.AbstractEventLoop
-    cancel: threading.Event = field(default_factory=threading.Event)
+class LLMBusy(LLMError):
+    """The model has as many generations waiting as it may: ask again after ``retry_after``
+    seconds, or do without it (quote the original, use the policy's tool arguments)."""
 
-    def put(self, item: "str | _StreamEnd") -> None:
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, item)
+    def __init__(self, waiting: int, retry_after: float) -> None:
+        super().__init__(f"the LLM has {waiting} generations waiting")
+        self.waiting = waiting
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generation asked of a model: what to write, whose it is (a chat session; queues serve
+    sessions in turn), where its pieces go (``deliver``, then one ``StreamEnd``), and the event
+    that stops it between two pieces."""
+
+    messages: Sequence[ChatMessage]
+    options: GenerationOptions
+    deliver: Callable[["str | StreamEnd"], None]
+    cancel: threading.Event = field(default_factory=threading.Event)
+    key: str = ""
+
+
+@runtime_checkable
+class GenerationQueue(Protocol):
+    """A model that runs generations on threads of its own (``models.scheduler``): a waiting
+    generation holds no thread of the caller's."""
+
+    def enqueue(self, generation: Generation) -> None:
+        """Queue ``generation``; raises LLMBusy when no more may wait."""
+        ...
+
+
+def run_generation(model: ChatModel, generation: Generation) -> None:
+    """Stream ``generation`` from ``model`` into its ``deliver``, ending with a StreamEnd."""
+    try:
+        for piece in model.stream(generation.messages, generation.options, generation.cancel):
+            generation.deliver(piece)
+        generation.deliver(StreamEnd())
+    except BaseException as exc:
+        generation.deliver(StreamEnd(exc))
 
 
 async def astream(
-    model: ChatModel, messages: Sequence[ChatMessage], options: GenerationOptions
+    model: ChatModel,
+    messages: Sequence[ChatMessage],
+    options: GenerationOptions,
+    *,
+    key: str = "",
 ) -> AsyncIterator[str]:
-    """Stream from ``model`` in a worker thread; cancelling the consumer stops generation."""
-    bridge = _Bridge(queue=asyncio.Queue(), loop=asyncio.get_running_loop())
+    """Stream from ``model`` off the event loop; cancelling the consumer stops generation.
+    A queued model (``GenerationQueue``) takes the generation into its queue, fairly among
+    ``key``s (chat sessions); any other model streams on a thread of the loop's executor."""
+    loop = asyncio.get_running_loop()
+    pieces: asyncio.Queue[str | StreamEnd] = asyncio.Queue()
 
-    def produce() -> None:
-        try:
-            for piece in model.stream(messages, options, bridge.cancel):
-                bridge.put(piece)
-            bridge.put(_StreamEnd())
-        except BaseException as exc:
-            bridge.put(_StreamEnd(exc))
+    def deliver(item: str | StreamEnd) -> None:
+        loop.call_soon_threadsafe(pieces.put_nowait, item)
 
-    bridge.loop.run_in_executor(None, produce)
+    generation = Generation(messages, options, deliver, key=key)
+    if isinstance(model, GenerationQueue):
+        model.enqueue(generation)
+    else:
+        loop.run_in_executor(None, run_generation, model, generation)
     try:
         while True:
-            item = await bridge.queue.get()
-            if isinstance(item, _StreamEnd):
+            item = await pieces.get()
+            if isinstance(item, StreamEnd):
                 if item.error is not None:
                     if isinstance(item.error, LLMError):
                         raise item.error
@@ -293,7 +358,7 @@ async def astream(
                 return
             yield item
     finally:
-        bridge.cancel.set()
+        generation.cancel.set()
 
 
 def create_chat_model(
@@ -318,8 +383,39 @@ def create_chat_model(
     )
 
 
+def create_chat_models(
+    spec: str,
+    *,
+    parallel: int,
+    model_name: str,
+    context_tokens: int,
+    threads: int,
+    timeout: float,
+    api_key: str = "",
+) -> list[ChatModel]:
+    """The instances that serve ``parallel`` generations at once (``0``: the provider's default,
+    1 in-process, 4 for a server): separate llama.cpp models in this process, each with its own
+    context (the weights file is mapped once), or one client of a server, which is shared."""
+    provider = spec.partition(":")[0]
+    count = parallel or (1 if provider == "llamacpp" else 4)
+
+    def make() -> ChatModel:
+        return create_chat_model(
+            spec,
+            model_name=model_name,
+            context_tokens=context_tokens,
+            threads=threads,
+            timeout=timeout,
+            api_key=api_key,
+        )
+
+    if provider == "llamacpp":
+        return [make() for _ in range(count)]
+    return [make()] * count
+
+
 async def acomplete(
-    model: ChatModel, messages: Sequence[ChatMessage], options: GenerationOptions
+    model: ChatModel, messages: Sequence[ChatMessage], options: GenerationOptions, *, key: str = ""
 ) -> str:
     """The whole reply at once (tool-call arguments, which are not streamed to the shopper)."""
-    return "".join([piece async for piece in astream(model, messages, options)])
+    return "".join([piece async for piece in astream(model, messages, options, key=key)])

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -45,6 +46,10 @@ def server(
         env = server_env(
             tmp_path_factory.mktemp(f"live-data-{request.param}"),
             llm_max_answer_tokens="160",
+            # One turn at a time and one in line, so that a third is refused (the tests here
+            # otherwise ask one question at a time).
+            max_active_turns="1",
+            max_waiting_turns="1",
             **databases,
         )
         assert kefu(env, "ingest", str(DEMO_KB)).count("created") == 16
@@ -92,6 +97,52 @@ def test_a_client_that_disconnects_stops_its_turn(server: tuple[str, dict[str, s
         f"{base}/v1/chat", json={"message": "Which payment methods do you accept?"}, timeout=120
     )
     assert follow_up.status_code == 200 and follow_up.json()["answer"]
+
+
+def metric(base: str, name: str) -> float:
+    for line in httpx.get(f"{base}/metrics").text.splitlines():
+        if line.startswith(f"{name} "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def wait_for_metric(base: str, name: str, value: float) -> None:
+    deadline = time.monotonic() + 30
+    while metric(base, name) != value:
+        assert time.monotonic() < deadline, f"{name} never reached {value}"
+        time.sleep(0.02)
+
+
+def test_a_turn_beyond_the_line_is_refused_with_a_time_to_come_back(
+    server: tuple[str, dict[str, str]],
+) -> None:
+    """The server runs one turn and keeps one in line: a third is refused at once with 429 and
+    Retry-After, in the shopper's language, and the two before it are answered."""
+    base, _ = server
+
+    def ask(message: str) -> httpx.Response:
+        return httpx.post(f"{base}/v1/chat", json={"message": message}, timeout=120)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        # A hand-over: the model writes the ticket's fields, which takes a while.
+        running = pool.submit(ask, "I want to talk to a real person about my order please")
+        wait_for_metric(base, "kefu_chat_turns_active", 1)
+        waiting = pool.submit(ask, "Which payment methods do you accept?")
+        wait_for_metric(base, "kefu_chat_turns_waiting", 1)
+        refused = httpx.post(
+            f"{base}/v1/chat/stream",
+            json={"message": "退货期限是多久？"},
+            headers={"Accept-Language": "zh-CN"},
+            timeout=30,
+        )
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        error = refused.json()["error"]
+        assert error["code"] == "server_busy" and "秒后再试" in error["message"]
+        assert running.result().status_code == 200 and running.result().json()["tools"]
+        assert waiting.result().status_code == 200 and waiting.result().json()["sources"]
+    assert metric(base, "kefu_chat_turns_refused_total") >= 1
+    assert metric(base, "kefu_chat_turns_active") == 0
 
 
 def test_cli_keys_work_against_the_running_server(server: tuple[str, dict[str, str]]) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from app.analytics.model import Period, Report
 from app.analytics.periods import period_containing
 from app.analytics.summary import summarise
+from app.core.low_priority import run_when_idle
 
 logger = logging.getLogger("kefu.reports")
 
@@ -177,7 +178,7 @@ async def make_reports_on_schedule(
     """At start-up and then hourly: the reports of periods that have just ended."""
     while True:
         try:
-            made = await asyncio.to_thread(reports.make_due, lang)
+            made = await run_when_idle(reports.make_due, lang)  # shoppers come first
             for path in made:
                 logger.info("report made: %s", path)
         except Exception:

@@ -51,6 +51,43 @@ class Settings(BaseSettings):
     llm_api_key: str = Field(
         "", description="bearer token for an OpenAI-compatible LLM server started with an API key"
     )
+    llm_parallel: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="generations the LLM runs at once, each with a queue thread: in-process, "
+        "that many llama.cpp instances (the weights are mapped once; each has its own context "
+        "and KEFU_LLM_THREADS threads); for a server, its parallel slots. 0: 1 in-process, "
+        "4 for a server",
+    )
+    llm_queue_size: int = Field(
+        8,
+        ge=0,
+        description="generations that may wait for the LLM in a worker, served in turn across "
+        "sessions; one more is refused and its turn goes on without the model (the original "
+        "wording instead of a translation, the policy's ticket fields)",
+    )
+    llm_max_wait_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="a generation that would likely wait longer than this for the LLM (from the "
+        "line ahead of it and the mean generation's length) is refused as when the line is full",
+    )
+    llm_trace_file: str = Field(
+        "",
+        description="append one JSON line per LLM generation (its redacted messages, queue "
+        "wait, time to first token, length, text) to this file, for benchmarks and debugging; "
+        "empty: none",
+    )
+    max_active_turns: int = Field(
+        8, ge=1, description="chat turns a worker runs at once; the next ones wait in line"
+    )
+    max_waiting_turns: int = Field(
+        64,
+        ge=0,
+        description="chat turns that may wait for a slot in a worker; one more is refused "
+        "with 429 and Retry-After",
+    )
     turn_timeout_seconds: float = Field(
         180.0,
         gt=0,

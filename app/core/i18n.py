@@ -45,6 +45,10 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "Too many requests: please wait {seconds} seconds and try again.",
         "zh": "请求过于频繁，请 {seconds} 秒后再试。",
     },
+    "server_busy": {
+        "en": "Many shoppers are chatting right now: please try again in {seconds} seconds.",
+        "zh": "当前咨询的顾客较多，请 {seconds} 秒后再试。",
+    },
     "request_too_large": {
         "en": "The request is too large ({length} bytes); the limit is {limit}.",
         "zh": "请求过大（{length} 字节），上限为 {limit} 字节。",

@@ -64,8 +64,8 @@ TICKETS_OVERDUE = Gauge(
 )
 LLM_WAITING = Gauge(
     "kefu_llm_waiting_requests",
-    "Generations asked of this worker's LLM and not yet streaming: queued behind another "
-    "generation or reading their prompt",
+    "Generations started on a model instance and not yet streaming: reading their prompt "
+    "(or queued inside an LLM server); those in Kefu's own queue are kefu_llm_queued_requests",
     registry=REGISTRY,
 )
 LLM_GENERATING = Gauge(
@@ -84,5 +84,34 @@ LLM_TOKENS_PER_SECOND = Histogram(
     "kefu_llm_tokens_per_second",
     "Streaming speed of each generation of more than one token",
     buckets=(2, 5, 10, 15, 20, 25, 30, 40, 60, 100),
+    registry=REGISTRY,
+)
+LLM_QUEUED = Gauge(
+    "kefu_llm_queued_requests",
+    "Generations waiting in this worker's LLM queue for a model instance",
+    registry=REGISTRY,
+)
+LLM_QUEUE_SECONDS = Histogram(
+    "kefu_llm_queue_wait_seconds",
+    "Time a generation waited in the LLM queue before an instance started it",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 40),
+    registry=REGISTRY,
+)
+LLM_REFUSED = Counter(
+    "kefu_llm_refused",
+    "Generations refused because the LLM queue was full (the turn went on without the model)",
+    registry=REGISTRY,
+)
+TURNS_ACTIVE = Gauge(
+    "kefu_chat_turns_active", "Chat turns running in this worker", registry=REGISTRY
+)
+TURNS_WAITING = Gauge(
+    "kefu_chat_turns_waiting",
+    "Chat turns admitted and waiting for one of this worker's turn slots",
+    registry=REGISTRY,
+)
+TURNS_REFUSED = Counter(
+    "kefu_chat_turns_refused",
+    "Chat turns refused with 429 because this worker's line of waiting turns was full",
     registry=REGISTRY,
 )

@@ -18,7 +18,16 @@ from starlette.concurrency import run_in_threadpool
 from app.analytics.model import Outcome
 from app.analytics.store import AnalyticsStore
 from app.core.i18n import message
-from app.core.metrics import CHAT_TURNS, FIRST_TOKEN_SECONDS, TOOL_CALLS, TURN_SECONDS
+from app.core.metrics import (
+    CHAT_TURNS,
+    FIRST_TOKEN_SECONDS,
+    TOOL_CALLS,
+    TURN_SECONDS,
+    TURNS_ACTIVE,
+    TURNS_REFUSED,
+    TURNS_WAITING,
+)
+from app.services.admission import TurnGate, TurnsBusy
 from app.services.session_locks import LocalSessionLocks, SessionLocks
 from app.services.transcripts import TranscriptStore
 from graphs.chat.context import ChatServices, TurnContext
@@ -96,8 +105,11 @@ class ChatService:
         analytics: AnalyticsStore | None = None,
         locks: SessionLocks | None = None,
         turn_timeout: float | None = None,
+        gate: TurnGate | None = None,
     ) -> None:
         self._graph = graph
+        # Turns that run at once in this worker; the rest wait in line or are refused.
+        self._gate = gate or TurnGate(max_active=8, max_waiting=64)
         self._turn_timeout = turn_timeout
         self._services = services
         self._transcripts = transcripts
@@ -157,12 +169,22 @@ class ChatService:
             return False
         return not await run_in_threadpool(self._analytics.rated, session_id)
 
+    def admit(self) -> None:
+        """Raise TurnsBusy when this worker cannot take another turn now (its line is full)."""
+        try:
+            self._gate.check()
+        except TurnsBusy:
+            TURNS_REFUSED.inc()
+            raise
+
     async def run_turn(self, request: TurnRequest) -> AsyncIterator[ChatEvent]:
+        """The turn's events. It waits for its session's earlier turn, then for a turn slot of
+        the worker; its deadline counts from now."""
         started = time.perf_counter()
         session_id = request.session_id or uuid.uuid4().hex
         lang: Language = normalise_locale(request.locale) or "en"
         yield ChatEvent("session", {"session_id": session_id})
-        async with self._lock(session_id):
+        async with self._lock(session_id), self._gate.slot():
             async for event in self._turn(session_id, lang, request, started):
                 yield event
 
@@ -286,6 +308,12 @@ async def _until(progress: AsyncIterator[Any], deadline: float | None) -> AsyncI
             yield item
     finally:
         await progress.aclose()  # type: ignore[attr-defined]
+
+
+def count_turns(active: int, waiting: int) -> None:
+    """The turn gate's figures, as gauges."""
+    TURNS_ACTIVE.set(active)
+    TURNS_WAITING.set(waiting)
 
 
 def _failure(exc: Exception) -> tuple[str, str]:

@@ -1,5 +1,5 @@
-"""Checks that keep a translated answer to what its passage says: the numbers it states, and
-where a sentence ends so that it can be checked before it is sent."""
+"""Checks that keep a translated answer to what its passage says: the numbers and currencies it
+states, and how much of a translation being written can be checked and sent."""
 
 import re
 
@@ -7,8 +7,6 @@ from ingest.lexical import normalise
 
 _CITATION = re.compile(r"\s*[\[【［]\s*(\d{1,2})\s*[\]】］]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
-# Where a sentence ends: its text up to here can be checked and released.
-_SENTENCE_END = re.compile(r"(?:[。！？；!?;]|\.(?=\s)|\n)[\]】］)\s]*")
 
 
 def numbers(text: str) -> set[str]:
@@ -37,7 +35,32 @@ def _canonical(number: str) -> str:
     return number.lstrip("0") or "0"
 
 
-def sentence_end(text: str) -> int | None:
-    """The end of the first complete sentence in ``text`` (after its closing marks)."""
-    match = _SENTENCE_END.search(text)
-    return match.end() if match else None
+_OPEN_NUMBER = re.compile(r"[0-9\uff10-\uff19][0-9\uff10-\uff19.,\uff0c\uff0e]*$")
+
+
+def without_open_number(text: str) -> str:
+    """``text`` without a number at its end, which the next piece may still lengthen ("¥1" of
+    "¥199"): what can be checked now."""
+    return _OPEN_NUMBER.sub("", text)
+
+
+def _number_part(char: str) -> bool:
+    return char.isdigit() or char in ".,\uff0c\uff0e"
+
+
+def _latin_letter(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def release_point(text: str, start: int = 0) -> int:
+    """How far a translation being written can go out now (from ``start``, where it went out
+    before): all but its last character, and never into a number or a Latin word the next
+    piece may lengthen ("¥1" may become "¥199", "dol" "dollars"). The character held back lets
+    a two-character currency word (美元) be checked whole before its first half goes out."""
+    cut = len(text) - 1
+    while cut > start and (
+        (_number_part(text[cut - 1]) and _number_part(text[cut]))
+        or (_latin_letter(text[cut - 1]) and _latin_letter(text[cut]))
+    ):
+        cut -= 1
+    return max(cut, start)

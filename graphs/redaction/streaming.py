@@ -47,6 +47,13 @@ class StreamRedactor:
             return ""
         return self._release(cut, [s for s in spans if s.end <= cut])
 
+    def own(self, text: str) -> str:
+        """Release the assistant's own text (a fixed phrase, known to hold no personal data)
+        at once, after whatever is held: it becomes the context of what follows."""
+        held = self.flush() if self._pending else ""
+        self._context = (self._context + text)[-self._context_chars :]
+        return held + text
+
     def flush(self) -> str:
         """Release everything still held, redacted."""
         return self._release(len(self._pending), self._analyze())

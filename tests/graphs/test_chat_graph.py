@@ -11,12 +11,13 @@ from graphs.chat.grounding import currencies
 from graphs.chat.messages import (
     ANSWER_LEAD,
     CLARIFY,
-    HANDED_OVER,
+    HANDING_OVER,
     HANDOVER_UNAVAILABLE,
     INTENT_NAMES,
     NO_SOURCE,
     ORIGINAL_WORDING,
     SMALL_TALK,
+    TICKET_OPENED,
 )
 from graphs.chat.nodes import is_follow_up
 from graphs.chat.smalltalk import detect_small_talk
@@ -300,7 +301,8 @@ async def test_asking_for_a_person_or_complaining_opens_a_ticket(
         build_chat_graph(InMemorySaver()), svc, "我要找人工，电话13912345678", "s-9"
     )
     assert state["ticket"] == {"id": 1001, "status": "open"} and state["handoff"] is True
-    assert "".join(tokens) == HANDED_OVER["zh"].format(id=1001)
+    # Said at once, before the model writes the ticket's fields; the number follows.
+    assert tokens == [HANDING_OVER["zh"], TICKET_OPENED["zh"].format(id=1001)]
     assert desk.calls == [
         {
             "session_id": "s-9",

@@ -1,9 +1,10 @@
-"""Number checks, citations, sentence release and evidence selection."""
+"""Number checks, citations, the release of a translation being written, and evidence
+selection."""
 
 import pytest
 
 from graphs.chat.evidence import select_evidence
-from graphs.chat.grounding import numbers, sentence_end
+from graphs.chat.grounding import numbers, release_point, without_open_number
 from tests.fakes import SharedWords
 
 
@@ -14,17 +15,28 @@ def test_numbers_ignore_citations_and_join_digit_groups() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "end"),
+    ("written", "sent", "point"),
     [
-        ("Within 30 days [1]. More", 20),
-        ("30天内可退货。还有", 8),
-        ("No end yet", None),
-        ("Costs ¥2.50 today", None),
-        ("是的！", 3),
+        ("退货期限是30天。", 0, 8),  # all but the last character
+        ("Within 30 days [1]. More", 0, 20),  # a word being written waits
+        ("Express costs ¥1", 0, 15),  # not into a number the next piece may lengthen
+        ("Express costs ¥1,29", 0, 15),
+        ("Costs ¥15 in dol", 0, 13),  # nor into a Latin word ("dollars")
+        ("运费是美", 0, 3),  # 美 waits: 美元 is checked whole
+        ("运费15元", 0, 4),
+        ("¥1", 0, 1),  # the sign is whole
+        ("abc", 2, 2),  # never back before what was sent
+        ("", 0, 0),
     ],
 )
-def test_sentence_end(text: str, end: int | None) -> None:
-    assert sentence_end(text) == end
+def test_release_point(written: str, sent: int, point: int) -> None:
+    assert release_point(written, sent) == point
+
+
+def test_an_open_number_is_left_to_be_checked_once_it_is_whole() -> None:
+    assert without_open_number("Costs ¥1,29") == "Costs ¥"
+    assert without_open_number("Costs ¥15 today") == "Costs ¥15 today"
+    assert without_open_number("运费１５") == "运费"
 
 
 def test_evidence_keeps_the_sentences_that_answer() -> None:

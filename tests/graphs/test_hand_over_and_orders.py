@@ -12,11 +12,12 @@ from graphs.chat.escalation import before_retrieval, declines_offer
 from graphs.chat.graph import build_chat_graph
 from graphs.chat.messages import (
     ASK_ORDER_ID,
-    HANDED_OVER,
+    HANDING_OVER,
     NO_SOURCE,
     OFFER_AFTER_ANSWER,
     ORDER_NOT_FOUND,
     SMALL_TALK,
+    TICKET_OPENED,
 )
 from graphs.chat.orders import find_order_ids
 from graphs.chat.state import ChatState
@@ -117,7 +118,7 @@ async def test_an_accepted_offer_of_a_person_is_handed_over(
     first, state = await turn(graph, svc, question, "offer-1")
     assert first == NO_SOURCE[lang] and state["offered_handoff"] is True
     second, state = await turn(graph, svc, yes, "offer-1")
-    assert second == HANDED_OVER[lang].format(id=1001)
+    assert second == HANDING_OVER[lang] + TICKET_OPENED[lang].format(id=1001)
     assert state["tool_calls"][0]["name"] == "request_human"
     assert state["tool_calls"][0]["reason"] == "accepted_offer"
 
@@ -160,7 +161,9 @@ async def test_a_loose_answer_after_a_miss_hands_over(redactor: Redactor) -> Non
     assert first == NO_SOURCE["en"] and state["misses"] == 1
     second, state = await turn(graph, svc, "Do you offer bulk discounts for 200 mugs?", "loose-1")
     assert state["tool_calls"][0]["reason"] == "repeated_misses"
-    assert second == HANDED_OVER["en"].format(id=1001) and len(desk.calls) == 1
+    assert (
+        second == HANDING_OVER["en"] + TICKET_OPENED["en"].format(id=1001) and len(desk.calls) == 1
+    )
 
 
 async def test_a_loose_answer_alone_offers_a_person_without_a_ticket(redactor: Redactor) -> None:
@@ -220,7 +223,7 @@ async def test_the_model_writes_the_ticket_but_the_policy_bounds_it(redactor: Re
         "I was charged twice for LM20261002, call me on 13912345678",
         "pay-1",
     )
-    assert reply == HANDED_OVER["en"].format(id=1001)
+    assert reply == HANDING_OVER["en"] + TICKET_OPENED["en"].format(id=1001)
     call = state["tool_calls"][0]
     assert call["name"] == "create_ticket" and call["from_model"] is True
     assert desk.calls[0]["priority"] == "high"  # the policy's floor for payment problems
@@ -312,5 +315,5 @@ async def test_an_off_topic_hand_over_is_filed_under_other(redactor: Redactor) -
     desk = FakeTicketDesk()
     svc = make_services(redactor, FixedIntents("oos", 0.9), desk=desk)
     reply, _ = await turn(build_chat_graph(InMemorySaver()), svc, "帮我转人工", "other-1")
-    assert reply == HANDED_OVER["zh"].format(id=1001)
+    assert reply == HANDING_OVER["zh"] + TICKET_OPENED["zh"].format(id=1001)
     assert desk.calls[0]["category"] == "OTHER"

@@ -1,9 +1,11 @@
 """Embedders: the bundled multilingual default and any sentence-transformers model by path."""
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
-from models.embedder import Embedder, create_embedder
+from models.embedder import CachedEmbedder, Embedder, Vectors, create_embedder
 
 
 def _cosine(embedder: Embedder, a: str, b: str) -> float:
@@ -40,3 +42,39 @@ def test_any_sentence_transformers_model_by_path() -> None:
 def test_unknown_embedder_names_the_allowed_ones() -> None:
     with pytest.raises(ValueError, match=r"use-multilingual.*sentence-transformers:"):
         create_embedder("bge")
+
+
+class CountingEmbedder:
+    """A deterministic fake that counts the texts it was asked to embed."""
+
+    name = "counting"
+    dimension = 4
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        self.embedded.extend(texts)
+        return np.array([[len(t), t.count("a"), 1.0, 0.0] for t in texts], dtype=np.float32)
+
+
+def test_the_cache_embeds_each_text_once_and_keeps_the_order() -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, size=3)
+    first = cached.embed(["a", "bb", "a"])
+    assert inner.embedded == ["a", "bb"]
+    again = cached.embed(["bb", "ccc", "a"])
+    assert inner.embedded == ["a", "bb", "ccc"]
+    assert np.array_equal(again[0], first[1]) and np.array_equal(again[2], first[0])
+    cached.embed(["dddd"])  # the cache holds three: the least recently used ("bb") goes
+    cached.embed(["bb"])
+    assert inner.embedded == ["a", "bb", "ccc", "dddd", "bb"]
+    assert cached.embed([]).shape == (0, 4)
+
+
+def test_a_cached_vector_is_the_one_the_model_gives_in_any_batch(embedder: Embedder) -> None:
+    question = "退货期限是多久？"
+    alone = embedder.embed([question])[0]
+    batched = embedder.embed(["A much longer sentence about shipping fees and delivery.", question])
+    fresh = create_embedder("use-multilingual").embed(["Another text first.", question])[1]
+    assert np.allclose(alone, batched[1], atol=1e-5) and np.allclose(alone, fresh, atol=1e-5)

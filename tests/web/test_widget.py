@@ -2,11 +2,12 @@
 site, streaming answers with linked sources, both languages, a phone screen, the keyboard and
 the rating."""
 
+import json
 from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.web.conftest import Kefu, only_loopback, requests_of
 from tests.web.widget_page import WidgetPage
@@ -176,4 +177,36 @@ def test_the_shopper_rates_the_conversation_with_stars(
         headers={"Authorization": f"Bearer {kefu_server.key('staff', 'rating-check')}"},
     ).json()
     assert session_id and summary["csat_distribution"].get("4", 0) >= 1
+    page.close()
+
+
+BUSY = "当前咨询的顾客较多，请 1 秒后再试。"
+
+
+def test_a_busy_server_is_asked_again_when_it_says(browser: Browser, shop: str) -> None:
+    """Kefu answers 429 server_busy with Retry-After when its line of turns is full (the
+    live-server tests make it do so); the widget says so in the bubble and asks again."""
+    widget = WidgetPage.visit(browser, f"{shop}/zh")
+    page = widget.page
+    refusals: list[str] = []
+
+    def busy_once(route: Route) -> None:
+        if refusals:
+            route.continue_()
+            return
+        refusals.append(route.request.url)
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "1", "Access-Control-Allow-Origin": "*"},
+            content_type="application/json",
+            body=json.dumps({"error": {"code": "server_busy", "message": BUSY}}),
+        )
+
+    page.route("**/v1/chat/stream", busy_once)
+    widget.open()
+    widget.watch_answer()
+    answer = widget.ask("订单满多少钱可以包邮？")
+    expect(answer.locator(".bubble")).to_contain_text("199")
+    texts = [text for text, _ in widget.watched_texts()]
+    assert len(refusals) == 1 and BUSY in texts, texts
     page.close()

@@ -13,6 +13,7 @@ from app.api.deps import ContainerDep, ShopperRateLimit, enforce_rate
 from app.api.routes.params import SESSION_ID_PATTERN, Text, non_blank
 from app.container import Container
 from app.core.errors import ApiError, ErrorDetail, error_responses
+from app.services.admission import TurnsBusy
 from app.services.chat import ChatService, TurnRequest
 
 router = APIRouter(
@@ -49,8 +50,15 @@ async def _turn_request(body: ChatRequest, container: Container) -> TurnRequest:
 
 
 def _chat(container: ContainerDep) -> ChatService:
+    """The chat service, when it can take one more turn now: else 429 with Retry-After."""
     if container.chat is None:
         raise ApiError(503, "llm_unavailable")
+    try:
+        container.chat.admit()
+    except TurnsBusy as busy:
+        error = ApiError(429, "server_busy", seconds=busy.retry_after)
+        error.headers["Retry-After"] = str(busy.retry_after)
+        raise error from busy
     return container.chat
 
 

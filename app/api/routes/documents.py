@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api.deps import ContainerDep, StaffKey
 from app.api.routes.params import storable, text_path
 from app.core.errors import ApiError, error_responses
+from app.core.low_priority import run_low_priority
 from app.core.metrics import DOCUMENTS_INGESTED
 
 router = APIRouter(
@@ -32,7 +33,8 @@ async def upload_document(
         raise ApiError(422, "invalid_request", detail=detail)
     limit = container.settings.max_upload_bytes
     data = await file.read(limit + 1)
-    result = await run_in_threadpool(container.pipeline.ingest_bytes, file.filename, data)
+    # Parsing, the personal-data scan and embedding take the cores the chat leaves.
+    result = await run_low_priority(container.pipeline.ingest_bytes, file.filename, data)
     DOCUMENTS_INGESTED.labels(result.status).inc()
     return {
         "id": result.id,

@@ -58,6 +58,8 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly code: string,
+    /** Seconds the server asks us to wait (Retry-After), when it says. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
   }
@@ -81,11 +83,13 @@ export class ShopperApi {
   }
 
   private async failure(response: Response): Promise<ApiError> {
+    const wait = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+    const retryAfter = Number.isFinite(wait) && wait >= 0 ? wait : null;
     try {
       const body = (await response.json()) as { error?: { code?: string; message?: string } };
-      return new ApiError(response.status, body.error?.message ?? "", body.error?.code ?? "");
+      return new ApiError(response.status, body.error?.message ?? "", body.error?.code ?? "", retryAfter);
     } catch {
-      return new ApiError(response.status, "", "");
+      return new ApiError(response.status, "", "", retryAfter);
     }
   }
 

@@ -5,6 +5,7 @@ import { ChatLog } from "./chat-log";
 import { rememberLang, safeStorage, type WidgetConfig } from "./config";
 import { h } from "./dom";
 import { ratingForm } from "./rating";
+import type { StreamEvent } from "./sse";
 import { STRINGS, langOf, localeOf, type Lang, type Strings } from "./strings";
 import { STYLES } from "./styles";
 
@@ -14,6 +15,8 @@ const POLL_MS = 4000; // while people have the conversation
 const POLL_MAX_MS = 60_000; // backing off while the server cannot be reached
 const IDLE_MS = 120_000; // a turn that sends nothing for this long is given up
 const MAX_CHARS = 2000;
+const BUSY_RETRIES = 4; // tries of a turn the server is too busy to take (429 server_busy)
+const MAX_BUSY_WAIT_SECONDS = 30;
 const ACTIVE = new Set(["open", "pending"]);
 
 const CHAT_ICON =
@@ -217,9 +220,14 @@ export class Widget {
     const controller = new AbortController();
     let idle = window.setTimeout(() => controller.abort(new StalledTurn()), IDLE_MS);
     try {
-      const events = this.api.chat(
+      const events = this.chatWhenServed(
         { message, session_id: this.sessionId, customer_id: this.config.customerId, locale: localeOf(this.lang) },
         controller.signal,
+        (notice) => {
+          window.clearTimeout(idle); // waiting our turn is no stall
+          idle = window.setTimeout(() => controller.abort(new StalledTurn()), IDLE_MS);
+          this.log.setText(bubble, notice);
+        },
       );
       for await (const { name, data } of events) {
         window.clearTimeout(idle);
@@ -282,6 +290,28 @@ export class Widget {
         ratingForm(rating, this.t, (score, comment) => this.api.rate(rating.feedback_url, score, comment)),
       );
       this.log.scroll();
+    }
+  }
+
+  /** The turn's events; while the server is too busy to take it (429 server_busy), says so
+   * in the bubble and asks again when the server says, a few times. */
+  private async *chatWhenServed(
+    body: Parameters<ShopperApi["chat"]>[0],
+    signal: AbortSignal,
+    notice: (text: string) => void,
+  ): AsyncGenerator<StreamEvent> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        yield* this.api.chat(body, signal);
+        return;
+      } catch (error) {
+        const busy = error instanceof ApiError && error.status === 429 && error.code === "server_busy";
+        if (!busy || attempt >= BUSY_RETRIES) throw error;
+        notice(error.message || this.t.busy);
+        const seconds = Math.min(error.retryAfter ?? 5, MAX_BUSY_WAIT_SECONDS);
+        await new Promise((resolve) => window.setTimeout(resolve, seconds * 1000));
+        if (signal.aborted) throw error;
+      }
     }
   }
 
