@@ -13,6 +13,7 @@ Elsewhere the work runs at the usual priority.
 """
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import os
@@ -78,9 +79,12 @@ async def _on_own_thread(
         try:
             result = context.run(function, *args, **kwargs)
         except BaseException as error:  # handed to the awaiting task
-            loop.call_soon_threadsafe(settle, None, error)
+            outcome: tuple[T | None, BaseException | None] = (None, error)
         else:
-            loop.call_soon_threadsafe(settle, result, None)
+            outcome = (result, None)
+        # The loop has closed meanwhile (the app stopped): nobody waits for the outcome.
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(settle, *outcome)
 
     threading.Thread(target=work, name="kefu-low-priority", daemon=True).start()
     return await future

@@ -1,5 +1,6 @@
 import os
 import threading
+import time
 
 import pytest
 
@@ -29,3 +30,30 @@ async def test_idle_work_runs_only_on_free_cores() -> None:
 
     assert await run_when_idle(policy) == os.SCHED_IDLE
     assert policy() == os.SCHED_OTHER
+
+
+def test_work_that_ends_after_its_event_loop_closed_is_dropped_quietly() -> None:
+    import asyncio
+
+    finished = threading.Event()
+    release = threading.Event()
+
+    def slow() -> None:
+        release.wait(5)
+        finished.set()
+
+    async def start_and_leave() -> None:
+        task = asyncio.ensure_future(run_low_priority(slow))
+        await asyncio.sleep(0.05)
+        task.cancel()
+
+    errors: list[BaseException] = []
+    threading.excepthook = lambda args: errors.append(args.exc_value)  # type: ignore[assignment]
+    try:
+        asyncio.run(start_and_leave())  # closes its loop while the work still runs
+        release.set()
+        assert finished.wait(5)
+        time.sleep(0.1)
+    finally:
+        threading.excepthook = threading.__excepthook__
+    assert errors == []
