@@ -5,7 +5,7 @@ PORT ?= 8000
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install test-tools run test lint bench
+.PHONY: install test-tools run test lint bench screenshots
 
 install:
 	@bash scripts/setup.sh
@@ -27,3 +27,8 @@ test: install test-tools lint
 
 bench: install
 	$(VENV)/bin/python -m bench
+
+# The manuals' pictures: the browser tests' screenshots, copied into docs/images.
+screenshots: install test-tools
+	$(VENV)/bin/pytest -q tests/web
+	mkdir -p docs/images && cp out/screenshots/*.png docs/images/

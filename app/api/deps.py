@@ -5,7 +5,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
@@ -68,7 +68,10 @@ def require_role(minimum: Role) -> Callable[..., object]:
 
     async def check(
         container: ContainerDep,
-        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+        # The role is the scope of the bearer scheme: the OpenAPI schema names it per operation.
+        credentials: Annotated[
+            HTTPAuthorizationCredentials | None, Security(_bearer, scopes=[minimum.value])
+        ],
     ) -> ApiKey:
         if credentials is None or not credentials.credentials:
             error = ApiError(401, "unauthorized")

@@ -124,3 +124,15 @@ def test_every_metric_named_in_the_manuals_exists() -> None:
             if name not in families and base not in families:
                 unknown.add(f"{manual.name}: {name}")
     assert unknown == set()
+
+
+def test_every_link_and_image_in_the_manuals_leads_to_a_file() -> None:
+    broken = []
+    for manual in MANUALS:
+        text = manual.read_text(encoding="utf-8")
+        for target in re.findall(r"!?\[[^\]]*\]\(([^)\s]+)\)", text):
+            if re.match(r"[a-z]+:|#", target):  # a web address, mail, or a heading here
+                continue
+            if not (manual.parent / target.split("#")[0]).exists():
+                broken.append(f"{manual.name}: {target}")
+    assert broken == []
