@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +28,8 @@ from typing import Any
 
 import httpx
 
-from bench.chat_latency import KEFU, ROOT, _peak_rss_mb, _wait_ready, wait_until_quiet
-from bench.load import free_port, percentile
+from bench.chat_latency import ROOT, _peak_rss_mb, wait_until_quiet
+from bench.load import percentile, served
 from bench.service_vs_raw import QA, single_language_kb
 
 QUESTIONS_PER_CONVERSATION = 3
@@ -165,19 +164,7 @@ def main() -> int:
             "KEFU_RATE_LIMIT_SESSION": "off",
             "KEFU_LOG_LEVEL": "WARNING",
         }
-        subprocess.run(
-            [KEFU, "ingest", str(single_language_kb(kb))], env=env, check=True, capture_output=True
-        )
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [KEFU, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_ready(base, server)
+        with served(env, single_language_kb(kb)) as (base, server):
             print(f"server quiet after {wait_until_quiet():.0f} s", flush=True)
             asyncio.run(run_level(base, 1, 5, questions))  # warm-up
             for shoppers in levels:
@@ -188,9 +175,6 @@ def main() -> int:
                 rows.append(row(level, elapsed, llm_refusals(base) - refused_before))
                 print(f"  {shoppers} shoppers: {rows[-1]}", file=sys.stderr)
             peak_mb = round(_peak_rss_mb(server.pid), 1)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     columns = [
         ("shoppers", "shoppers"),
         ("turns", "turns"),

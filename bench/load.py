@@ -20,7 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -31,6 +34,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def served(env: dict[str, str], kb: Path) -> Iterator[tuple[str, "subprocess.Popen[bytes]"]]:
+    """`kefu ingest kb`, then `kefu serve` on a free port in ``env`` until the block ends: its
+    base URL, once ready, and its process."""
+    subprocess.run([KEFU, "ingest", str(kb)], env=env, check=True, capture_output=True)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [KEFU, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_ready(base, server)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @dataclass
@@ -139,24 +163,9 @@ def main() -> int:
             "KEFU_RATE_LIMIT_SESSION": "off",
             "KEFU_LOG_LEVEL": "WARNING",
         }
-        subprocess.run(
-            [KEFU, "ingest", str(ROOT / "kb" / "demo")], env=env, check=True, capture_output=True
-        )
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [KEFU, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_ready(base, server)
+        with served(env, ROOT / "kb" / "demo") as (base, server):
             summary = asyncio.run(run(base, args.shoppers, args.seconds))
             summary["server_peak_rss_mb"] = round(_peak_rss_mb(server.pid), 1)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     print(f"{'metric':<22}{'value':>14}")
     for key, value in summary.items():
         print(f"{key:<22}{value!s:>14}")

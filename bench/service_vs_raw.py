@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,8 +31,8 @@ from typing import Any
 
 import httpx
 
-from bench.chat_latency import KEFU, ROOT, _wait_ready, wait_until_quiet
-from bench.load import free_port, percentile
+from bench.chat_latency import ROOT, wait_until_quiet
+from bench.load import percentile, served
 from models.bundled import DEFAULT_LLM
 from prompts import load_prompt
 
@@ -219,28 +218,13 @@ def main() -> int:
             "KEFU_RATE_LIMIT_SESSION": "off",
             "KEFU_LOG_LEVEL": "WARNING",
         }
-        subprocess.run(
-            [KEFU, "ingest", str(single_language_kb(kb))], env=env, check=True, capture_output=True
-        )
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [KEFU, "serve", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_ready(base, server)
+        with served(env, single_language_kb(kb)) as (base, _server):
             print(f"server quiet after {wait_until_quiet():.0f} s", flush=True)
             ask(base, Turn("What is your return policy?", "en", False))  # warm-up
             ask(base, Turn("退货政策是什么？", "zh", True))
             warm = len(read_trace(trace_path))
             for turn in [*crossing, *same]:
                 ask(base, turn)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         trace = read_trace(trace_path)[warm:]
 
     llama = raw_model()
